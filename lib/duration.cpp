@@ -1,0 +1,57 @@
+#include "duration.hpp"
+
+#include <cctype>
+#include <charconv>
+
+namespace kpipe {
+
+Result<Millis> parse_duration(std::string_view text) {
+    auto bad = [&](std::string_view why) {
+        return fail(Exit::usage, "invalid duration '{}': {} (examples: 500ms, 10s, 2m, 1h30m)", text, why);
+    };
+    if (text.empty()) return bad("empty");
+    std::string_view rest = text;
+    long double total = 0;
+    bool any = false;
+    while (!rest.empty()) {
+        double n = 0;
+        auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+        if (ec != std::errc{} || n < 0) return bad("expected a non-negative number");
+        rest.remove_prefix(static_cast<size_t>(p - rest.data()));
+        size_t u = 0;
+        while (u < rest.size() && std::isalpha(static_cast<unsigned char>(rest[u]))) ++u;
+        std::string_view unit = rest.substr(0, u);
+        rest.remove_prefix(u);
+        long double ms_per = 0;
+        if (unit == "ms") ms_per = 1;
+        else if (unit == "s" || (unit.empty() && rest.empty() && !any)) ms_per = 1000;
+        else if (unit == "m") ms_per = 60'000;
+        else if (unit == "h") ms_per = 3'600'000;
+        else if (unit == "d") ms_per = 86'400'000;
+        else if (unit.empty()) return bad("missing unit");
+        else return bad(fmt::format("unknown unit '{}'", unit));
+        total += n * ms_per;
+        any = true;
+    }
+    if (total > 1e15) return bad("too large");
+    return Millis(static_cast<long long>(total + 0.5L));
+}
+
+std::string format_duration(Millis d) {
+    long long ms = d.count();
+    if (ms < 0) return "-" + format_duration(Millis(-ms));
+    if (ms < 1000) return fmt::format("{}ms", ms);
+    if (ms < 60'000) {
+        if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+        return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+    }
+    long long s = ms / 1000;
+    std::string out;
+    if (s >= 86400) out += fmt::format("{}d", s / 86400), s %= 86400;
+    if (s >= 3600) out += fmt::format("{}h", s / 3600), s %= 3600;
+    if (s >= 60) out += fmt::format("{}m", s / 60), s %= 60;
+    if (s > 0) out += fmt::format("{}s", s);
+    return out;
+}
+
+}  // namespace kpipe

@@ -1,0 +1,67 @@
+// Admin operations (topics, configs, partitions, watermarks) over the librdkafka C API.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kafka/client.hpp"
+
+namespace kpipe::kafka {
+
+// Maps a broker or client error code to kpipe's exit code.
+Exit exit_for(rd_kafka_resp_err_t err);
+
+struct TopicPartition {
+    std::string topic;
+    int32_t partition = 0;
+    auto operator<=>(const TopicPartition&) const = default;
+};
+
+struct Watermark {
+    TopicPartition tp;
+    int64_t low = -1;
+    int64_t high = -1;
+};
+
+// Low and high watermarks of many partitions in two batched requests.
+Result<std::vector<Watermark>> watermarks(Client& c, const std::vector<TopicPartition>& tps);
+
+// Offsets for timestamps (ms); -1 where no record is at or after the time.
+Result<std::vector<int64_t>> offsets_for_times(Client& c, const std::vector<TopicPartition>& tps,
+                                               const std::vector<int64_t>& times_ms);
+
+struct Outcome {
+    std::string name;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string message;
+    bool ok() const { return err == RD_KAFKA_RESP_ERR_NO_ERROR; }
+};
+
+struct NewTopic {
+    std::string name;
+    int partitions = -1;          // -1: broker default
+    int replication_factor = -1;  // -1: broker default
+    Properties configs;
+};
+
+Result<std::vector<Outcome>> create_topics(Client& c, const std::vector<NewTopic>& topics);
+Result<std::vector<Outcome>> delete_topics(Client& c, const std::vector<std::string>& topics);
+Result<Outcome> add_partitions(Client& c, const std::string& topic, int total);
+
+struct ConfigEntry {
+    std::string name;
+    std::string value;
+    bool is_null = false;
+    bool is_default = false;
+    bool is_sensitive = false;
+    bool is_read_only = false;
+    std::string source;  // dynamic_topic, static_broker, default, ...
+};
+
+Result<std::vector<ConfigEntry>> describe_topic_config(Client& c, const std::string& topic);
+
+// Sets and deletes topic configs; others already set on the topic are kept.
+Result<void> alter_topic_config(Client& c, const std::string& topic, const Properties& set,
+                                const std::vector<std::string>& remove);
+
+}  // namespace kpipe::kafka

@@ -1,0 +1,174 @@
+#include "kafka/client.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+namespace kpipe::kafka {
+
+std::string err_name(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+
+std::string ClientState::scrub(std::string text) const {
+    for (const auto& s : secrets) {
+        for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos))
+            text.replace(pos, s.size(), "[redacted]");
+    }
+    return text;
+}
+
+const TopicInfo* ClusterInfo::find(std::string_view topic) const {
+    auto it = std::lower_bound(topics.begin(), topics.end(), topic,
+                               [](const TopicInfo& t, std::string_view n) { return t.name < n; });
+    return it != topics.end() && it->name == topic ? &*it : nullptr;
+}
+
+namespace {
+
+void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) noexcept {
+    auto* st = static_cast<ClientState*>(rd_kafka_opaque(rk));
+    if (!st) return;
+    try {
+        std::lock_guard lock(st->mu);
+        if (level <= 4) st->last_error = buf;
+        if (st->verbosity >= 1) {
+            std::string line = st->scrub(fmt::format("kpipe: librdkafka {} {}: {}\n", level, fac, buf));
+            std::fputs(line.c_str(), stderr);
+        }
+    } catch (...) {
+    }
+}
+
+void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcept {
+    auto* st = static_cast<ClientState*>(opaque);
+    (void)rk;
+    try {
+        std::lock_guard lock(st->mu);
+        st->last_error = reason;
+        auto e = static_cast<rd_kafka_resp_err_t>(err);
+        if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
+            e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
+            st->auth_failed = true;
+        if (e == RD_KAFKA_RESP_ERR__FATAL) {
+            char buf[512];
+            rd_kafka_fatal_error(rk, buf, sizeof buf);
+            st->fatal = true;
+            st->fatal_reason = buf;
+        }
+        if (st->verbosity >= 2)
+            std::fputs(st->scrub(fmt::format("kpipe: librdkafka error: {}\n", reason)).c_str(), stderr);
+    } catch (...) {
+    }
+}
+
+const char* debug_contexts(int verbosity) {
+    if (verbosity >= 3) return "all";
+    if (verbosity >= 2) return "broker,topic,metadata,msg,cgrp,fetch,admin";
+    return nullptr;
+}
+
+}  // namespace
+
+Result<Client> Client::create(const Settings& settings, Role role, const Properties& defaults,
+                              const Properties& forced) {
+    Client c;
+    c.settings_ = &settings;
+    c.role_ = role;
+    c.state_ = std::make_unique<ClientState>();
+    c.state_->verbosity = settings.verbosity;
+    c.state_->secrets = settings.secret_values();
+
+    ConfPtr conf(rd_kafka_conf_new());
+    char errstr[512];
+    auto set = [&](const std::string& k, const std::string& v, std::string_view origin) -> Result<void> {
+        if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+            return fail(Exit::usage, "invalid property {}={} ({}): {}", k, redacted(k, v), origin, errstr);
+        return {};
+    };
+    for (const auto& [k, v] : defaults)
+        if (auto r = set(k, v, "kpipe default"); !r) return std::unexpected(r.error());
+    for (const auto& [k, v] : settings.kafka)
+        if (auto r = set(k, v.value, v.source); !r) return std::unexpected(r.error());
+    for (const auto& [k, v] : forced)
+        if (auto r = set(k, v, "required by this command"); !r) return std::unexpected(r.error());
+    if (const char* dbg = debug_contexts(settings.verbosity))
+        if (auto r = set("debug", dbg, "-v"); !r) return std::unexpected(r.error());
+    // Stay quiet unless asked: kpipe reports problems itself, once, with an exit code.
+    if (auto r = set("log.connection.close", "false", "kpipe"); !r) return std::unexpected(r.error());
+
+    rd_kafka_conf_set_log_cb(conf.get(), log_cb);
+    rd_kafka_conf_set_error_cb(conf.get(), error_cb);
+    rd_kafka_conf_set_opaque(conf.get(), c.state_.get());
+
+    rd_kafka_type_t type = role == Role::consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER;
+    rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);
+    if (!rk) return fail(Exit::usage, "cannot create Kafka client: {}", errstr);
+    conf.release();  // owned by rk now
+    c.rk_.reset(rk);
+    return c;
+}
+
+Client::~Client() = default;
+
+std::string Client::last_error() const {
+    std::lock_guard lock(state_->mu);
+    return state_->scrub(state_->last_error);
+}
+
+std::optional<Error> Client::fatal_error() const {
+    std::lock_guard lock(state_->mu);
+    if (state_->auth_failed)
+        return Error{Exit::connect, fmt::format("authentication or authorization failed at {}: {}",
+                                                settings_->brokers(), state_->scrub(state_->last_error))};
+    if (state_->fatal)
+        return Error{Exit::runtime, fmt::format("fatal Kafka client error: {}", state_->scrub(state_->fatal_reason))};
+    return std::nullopt;
+}
+
+Error Client::connect_error(std::string_view what) const {
+    std::string reason = last_error();
+    return Error{Exit::connect, fmt::format("cannot {} at {} within {}{}{}", what, settings_->brokers(),
+                                            format_duration(settings_->timeout), reason.empty() ? "" : ": ",
+                                            reason)};
+}
+
+Result<ClusterInfo> Client::cluster() {
+    using clock = std::chrono::steady_clock;
+    auto deadline = clock::now() + settings_->timeout;
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (;;) {
+        auto left = std::chrono::duration_cast<Millis>(deadline - clock::now());
+        if (left.count() <= 0) return std::unexpected(connect_error("reach the Kafka cluster"));
+        int slice = static_cast<int>(std::min<long long>(left.count(), 250));
+        err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, slice);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+        if (role_ != Role::consumer) rd_kafka_poll(rk_.get(), 0);  // serve error_cb
+        if (auto f = fatal_error()) return std::unexpected(*f);
+        if (err != RD_KAFKA_RESP_ERR__TIMED_OUT && err != RD_KAFKA_RESP_ERR__TRANSPORT)
+            return fail(Exit::runtime, "metadata request to {} failed: {}", settings_->brokers(), err_name(err));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    MetadataPtr holder(md);
+    ClusterInfo info;
+    for (int i = 0; i < md->broker_cnt; ++i)
+        info.brokers.push_back({md->brokers[i].id, md->brokers[i].host, md->brokers[i].port});
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        const auto& t = md->topics[i];
+        if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
+        TopicInfo ti{t.topic, {}};
+        for (int j = 0; j < t.partition_cnt; ++j) {
+            const auto& p = t.partitions[j];
+            PartitionInfo pi{p.id, p.leader, {p.replicas, p.replicas + p.replica_cnt}, {p.isrs, p.isrs + p.isr_cnt}};
+            ti.partitions.push_back(std::move(pi));
+        }
+        std::sort(ti.partitions.begin(), ti.partitions.end(),
+                  [](const auto& a, const auto& b) { return a.id < b.id; });
+        info.topics.push_back(std::move(ti));
+    }
+    std::sort(info.topics.begin(), info.topics.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    std::sort(info.brokers.begin(), info.brokers.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return info;
+}
+
+}  // namespace kpipe::kafka

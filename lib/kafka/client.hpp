@@ -1,0 +1,90 @@
+// A librdkafka handle built from Settings, with connection checks that fail within
+// the configured timeout instead of hanging, and log lines scrubbed of secrets.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "kafka/handles.hpp"
+#include "settings.hpp"
+
+namespace kpipe::kafka {
+
+enum class Role { producer, consumer, admin };
+
+using Properties = std::map<std::string, std::string>;
+
+struct PartitionInfo {
+    int32_t id = 0;
+    int32_t leader = -1;
+    std::vector<int32_t> replicas;
+    std::vector<int32_t> isrs;
+};
+
+struct TopicInfo {
+    std::string name;
+    std::vector<PartitionInfo> partitions;
+    bool internal() const { return name.starts_with("__"); }
+};
+
+struct BrokerInfo {
+    int32_t id = 0;
+    std::string host;
+    int port = 0;
+};
+
+struct ClusterInfo {
+    std::vector<BrokerInfo> brokers;
+    std::vector<TopicInfo> topics;  // sorted by name
+    const TopicInfo* find(std::string_view topic) const;
+};
+
+// Shared between the handle's callbacks (librdkafka threads) and the caller.
+struct ClientState {
+    std::mutex mu;
+    std::string last_error;       // most recent error or warning from librdkafka
+    bool auth_failed = false;
+    bool fatal = false;
+    std::string fatal_reason;
+    int verbosity = 0;
+    std::vector<std::string> secrets;
+    std::string scrub(std::string text) const;
+};
+
+class Client {
+public:
+    // `defaults` sit under the user's settings; `forced` sit above them.
+    static Result<Client> create(const Settings& settings, Role role, const Properties& defaults = {},
+                                 const Properties& forced = {});
+
+    rd_kafka_t* get() const { return rk_.get(); }
+    const Settings& settings() const { return *settings_; }
+    Role role() const { return role_; }
+
+    // Waits (up to --timeout) until the cluster answers; exit 4 naming the brokers otherwise.
+    Result<ClusterInfo> cluster();
+    // Error for "could not reach the cluster within timeout" with the latest reason.
+    Error connect_error(std::string_view what) const;
+    // Non-empty when librdkafka reported a fatal error or failed authentication.
+    std::optional<Error> fatal_error() const;
+    std::string last_error() const;
+
+    Client(Client&&) noexcept = default;
+    Client& operator=(Client&&) noexcept = default;
+    ~Client();
+
+private:
+    Client() = default;
+    const Settings* settings_ = nullptr;
+    Role role_ = Role::admin;
+    std::unique_ptr<ClientState> state_;
+    std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_destroy>> rk_;
+};
+
+std::string err_name(rd_kafka_resp_err_t err);
+
+}  // namespace kpipe::kafka

@@ -1,0 +1,34 @@
+// RAII ownership of librdkafka C objects; nothing else in kpipe calls a *_destroy.
+#pragma once
+#include <memory>
+
+#include <librdkafka/rdkafka.h>
+
+namespace kpipe::kafka {
+
+template <auto Fn>
+struct Deleter {
+    template <class T>
+    void operator()(T* p) const noexcept {
+        if (p) Fn(p);
+    }
+};
+
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, Deleter<rd_kafka_conf_destroy>>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Deleter<rd_kafka_queue_destroy>>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, Deleter<rd_kafka_event_destroy>>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
+using PartitionListPtr =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, Deleter<rd_kafka_topic_partition_list_destroy>>;
+using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_destroy>>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_destroy>>;
+using DeleteTopicPtr = std::unique_ptr<rd_kafka_DeleteTopic_t, Deleter<rd_kafka_DeleteTopic_destroy>>;
+using NewPartitionsPtr = std::unique_ptr<rd_kafka_NewPartitions_t, Deleter<rd_kafka_NewPartitions_destroy>>;
+using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, Deleter<rd_kafka_ConfigResource_destroy>>;
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, Deleter<rd_kafka_error_destroy>>;
+using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, Deleter<rd_kafka_headers_destroy>>;
+
+inline void destroy_metadata(const rd_kafka_metadata_t* m) noexcept { rd_kafka_metadata_destroy(m); }
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<destroy_metadata>>;
+
+}  // namespace kpipe::kafka

@@ -1,0 +1,295 @@
+#include "settings.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <toml++/toml.h>
+
+namespace kpipe {
+
+std::string_view origin_name(Origin o) {
+    switch (o) {
+        case Origin::builtin: return "default";
+        case Origin::file: return "file";
+        case Origin::environment: return "environment";
+        case Origin::flag: return "flag";
+    }
+    return "?";
+}
+
+EnvLookup process_env() {
+    return [](std::string_view name) -> std::optional<std::string> {
+        const char* v = std::getenv(std::string(name).c_str());
+        if (!v) return std::nullopt;
+        return std::string(v);
+    };
+}
+
+std::string Settings::brokers() const {
+    auto it = kafka.find("bootstrap.servers");
+    return it == kafka.end() ? std::string() : it->second.value;
+}
+
+bool is_secret(std::string_view key) {
+    return key.find("password") != std::string_view::npos || key.find("secret") != std::string_view::npos ||
+           key == "ssl.key.pem" || key == "sasl.oauthbearer.config" || key == "ssl_key.pem";
+}
+
+std::string redacted(std::string_view key, std::string_view value) {
+    if (is_secret(key) && !value.empty()) return "[redacted]";
+    return std::string(value);
+}
+
+std::vector<std::string> Settings::secret_values() const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : kafka)
+        if (is_secret(k) && v.value.size() >= 3) out.push_back(v.value);
+    return out;
+}
+
+Result<std::pair<std::string, std::string>> parse_property(std::string_view kv) {
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+        return fail(Exit::usage, "invalid property '{}': expected key=value", kv);
+    std::string key(kv.substr(0, eq));
+    if (key.find_first_of(" \t") != std::string::npos)
+        return fail(Exit::usage, "invalid property key '{}': contains white space", key);
+    return std::pair{key, std::string(kv.substr(eq + 1))};
+}
+
+Result<std::string> expand_env(std::string_view text, const EnvLookup& env, std::string_view where) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '$') {
+            out += text[i];
+            continue;
+        }
+        if (i + 1 < text.size() && text[i + 1] == '$') {
+            out += '$';
+            ++i;
+            continue;
+        }
+        if (i + 1 >= text.size() || text[i + 1] != '{') {
+            out += '$';
+            continue;
+        }
+        auto close = text.find('}', i + 2);
+        if (close == std::string_view::npos)
+            return fail(Exit::usage, "{}: unterminated '${{' in value", where);
+        std::string_view inner = text.substr(i + 2, close - i - 2);
+        std::optional<std::string_view> fallback;
+        if (auto d = inner.find(":-"); d != std::string_view::npos) {
+            fallback = inner.substr(d + 2);
+            inner = inner.substr(0, d);
+        }
+        if (inner.empty()) return fail(Exit::usage, "{}: empty variable name in '${{}}'", where);
+        auto v = env(inner);
+        if (v && !v->empty()) out += *v;
+        else if (fallback) out += *fallback;
+        else if (v) out += *v;
+        else return fail(Exit::usage, "{}: environment variable {} is not set", where, inner);
+        i = close;
+    }
+    return out;
+}
+
+std::string default_config_path(const EnvLookup& env) {
+    if (auto x = env("XDG_CONFIG_HOME"); x && !x->empty()) return *x + "/kpipe/config.toml";
+    if (auto h = env("HOME"); h && !h->empty()) return *h + "/.config/kpipe/config.toml";
+    return {};
+}
+
+namespace {
+
+// Profile keys and the librdkafka property each one sets.
+struct ProfileKey {
+    std::string_view key;
+    std::string_view property;
+};
+constexpr ProfileKey profile_keys[] = {
+    {"brokers", "bootstrap.servers"},
+    {"security_protocol", "security.protocol"},
+    {"sasl_mechanism", "sasl.mechanisms"},
+    {"user", "sasl.username"},
+    {"password", "sasl.password"},
+    {"ca_file", "ssl.ca.location"},
+    {"cert_file", "ssl.certificate.location"},
+    {"key_file", "ssl.key.location"},
+    {"key_password", "ssl.key.password"},
+    {"client_id", "client.id"},
+};
+
+std::string at(const std::string& file, const toml::node& n) {
+    return fmt::format("{}:{}", file, n.source().begin.line);
+}
+
+Result<std::string> scalar_text(const toml::node& n, const std::string& where) {
+    if (auto s = n.value<std::string>()) return *s;
+    if (n.is_integer() || n.is_floating_point() || n.is_boolean()) {
+        std::string out;
+        if (n.is_boolean()) out = *n.value<bool>() ? "true" : "false";
+        else if (n.is_integer()) out = std::to_string(*n.value<int64_t>());
+        else out = fmt::format("{}", *n.value<double>());
+        return out;
+    }
+    return fail(Exit::usage, "{}: expected a string, number or boolean", where);
+}
+
+struct FileProfile {
+    std::map<std::string, Value> kafka;
+    std::optional<Value> timeout;
+};
+
+Result<FileProfile> load_profile(const std::string& file, const toml::table& root, const std::string& name,
+                                 const EnvLookup& env) {
+    const toml::table* profiles = root["profiles"].as_table();
+    const toml::table* p = profiles ? (*profiles)[name].as_table() : nullptr;
+    if (!p) {
+        std::string known;
+        if (profiles)
+            for (const auto& [k, _] : *profiles) known += (known.empty() ? "" : ", ") + std::string(k.str());
+        return fail(Exit::usage, "{}: unknown profile '{}' (profiles: {})", file, name,
+                    known.empty() ? "none" : known);
+    }
+    FileProfile out;
+    std::string source = fmt::format("{} [profiles.{}]", file, name);
+    for (const auto& [k, node] : *p) {
+        std::string key(k.str());
+        std::string where = fmt::format("{}: key '{}'", at(file, node), key);
+        if (key == "properties") {
+            const toml::table* props = node.as_table();
+            if (!props) return fail(Exit::usage, "{}: expected a table of librdkafka properties", where);
+            for (const auto& [pk, pn] : *props) {
+                std::string pwhere = fmt::format("{}: key 'properties.{}'", at(file, pn), pk.str());
+                auto text = scalar_text(pn, pwhere);
+                if (!text) return std::unexpected(text.error());
+                auto expanded = expand_env(*text, env, pwhere);
+                if (!expanded) return std::unexpected(expanded.error());
+                out.kafka[std::string(pk.str())] = Value{*expanded, Origin::file, source};
+            }
+            continue;
+        }
+        auto text = scalar_text(node, where);
+        if (!text) return std::unexpected(text.error());
+        auto expanded = expand_env(*text, env, where);
+        if (!expanded) return std::unexpected(expanded.error());
+        if (key == "timeout") {
+            out.timeout = Value{*expanded, Origin::file, source};
+            continue;
+        }
+        const ProfileKey* match = nullptr;
+        for (const auto& pk : profile_keys)
+            if (pk.key == key) match = &pk;
+        if (!match)
+            return fail(Exit::usage,
+                        "{}: unknown key '{}' in profile '{}' (known: brokers, security_protocol, "
+                        "sasl_mechanism, user, password, ca_file, cert_file, key_file, key_password, "
+                        "client_id, timeout, properties)",
+                        at(file, node), key, name);
+        out.kafka[std::string(match->property)] = Value{*expanded, Origin::file, source};
+    }
+    return out;
+}
+
+Result<toml::table> parse_config(const std::string& file) {
+    try {
+        return toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+        return fail(Exit::usage, "{}:{}:{}: invalid config: {}", file, e.source().begin.line,
+                    e.source().begin.column, e.description());
+    }
+}
+
+Result<void> check_top_level(const std::string& file, const toml::table& root) {
+    for (const auto& [k, node] : root) {
+        if (k == "default_profile" && node.is_string()) continue;
+        if (k == "profiles" && node.is_table()) {
+            for (const auto& [pk, pn] : *node.as_table())
+                if (!pn.is_table())
+                    return fail(Exit::usage, "{}: key 'profiles.{}': expected a table", at(file, pn), pk.str());
+            continue;
+        }
+        return fail(Exit::usage, "{}: unknown or mistyped key '{}' (expected default_profile = \"...\" or [profiles.NAME])",
+                    at(file, node), k.str());
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<Settings> resolve_settings(const SettingsInput& in, const EnvLookup& env) {
+    Settings s;
+    s.verbosity = in.verbosity;
+    s.quiet = in.quiet;
+    s.no_color_env = env("NO_COLOR").has_value() && !env("NO_COLOR")->empty();
+    if (in.color == "auto") s.color = ColorMode::auto_;
+    else if (in.color == "always") s.color = ColorMode::always;
+    else if (in.color == "never") s.color = ColorMode::never;
+    else return fail(Exit::usage, "--color: expected auto, always or never, got '{}'", in.color);
+
+    // Defaults.
+    s.kafka["bootstrap.servers"] = Value{"localhost:9092", Origin::builtin, "built-in"};
+    s.kafka["client.id"] = Value{"kpipe", Origin::builtin, "built-in"};
+    s.timeout_text = Value{"10s", Origin::builtin, "built-in"};
+
+    // Config file and profile.
+    bool explicit_file = false;
+    if (in.config_file) {
+        s.config_file = Value{*in.config_file, Origin::flag, "--config"};
+        explicit_file = true;
+    } else if (auto e = env("KPIPE_CONFIG"); e && !e->empty()) {
+        s.config_file = Value{*e, Origin::environment, "KPIPE_CONFIG"};
+        explicit_file = true;
+    } else {
+        s.config_file = Value{default_config_path(env), Origin::builtin, "built-in"};
+    }
+    if (in.profile) s.profile = Value{*in.profile, Origin::flag, "--profile"};
+    else if (auto e = env("KPIPE_PROFILE"); e && !e->empty()) s.profile = Value{*e, Origin::environment, "KPIPE_PROFILE"};
+
+    std::error_code ec;
+    bool exists = !s.config_file.value.empty() && std::filesystem::exists(s.config_file.value, ec);
+    if (!exists && explicit_file)
+        return fail(Exit::usage, "config file {} (from {}) does not exist", s.config_file.value, s.config_file.source);
+    if (exists) {
+        const std::string& file = s.config_file.value;
+        auto root = parse_config(file);
+        if (!root) return std::unexpected(root.error());
+        if (auto ok = check_top_level(file, *root); !ok) return std::unexpected(ok.error());
+        if (s.profile.value.empty())
+            if (auto d = (*root)["default_profile"].value<std::string>())
+                s.profile = Value{*d, Origin::file, file + " default_profile"};
+        if (!s.profile.value.empty()) {
+            auto p = load_profile(file, *root, s.profile.value, env);
+            if (!p) return std::unexpected(p.error());
+            for (auto& [k, v] : p->kafka) s.kafka[k] = std::move(v);
+            if (p->timeout) s.timeout_text = *p->timeout;
+        }
+    } else {
+        s.config_file.value.clear();
+        if (!s.profile.value.empty())
+            return fail(Exit::usage, "profile '{}' (from {}) requested but no config file exists at {}",
+                        s.profile.value, s.profile.source, default_config_path(env));
+    }
+
+    // Environment.
+    if (auto b = env("KPIPE_BROKERS"); b && !b->empty())
+        s.kafka["bootstrap.servers"] = Value{*b, Origin::environment, "KPIPE_BROKERS"};
+
+    // Flags.
+    if (in.brokers) s.kafka["bootstrap.servers"] = Value{*in.brokers, Origin::flag, "-b/--brokers"};
+    for (const auto& kv : in.properties) {
+        auto p = parse_property(kv);
+        if (!p) return std::unexpected(p.error());
+        s.kafka[p->first] = Value{p->second, Origin::flag, "-X"};
+    }
+    if (in.timeout) s.timeout_text = Value{*in.timeout, Origin::flag, "--timeout"};
+
+    auto t = parse_duration(s.timeout_text.value);
+    if (!t) return fail(Exit::usage, "{} (from {})", t.error().message, s.timeout_text.source);
+    if (t->count() <= 0) return fail(Exit::usage, "timeout must be positive (from {})", s.timeout_text.source);
+    s.timeout = *t;
+    return s;
+}
+
+}  // namespace kpipe
