@@ -1,0 +1,22 @@
+// Points in time as users type them: epoch ms or ISO-8601.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "error.hpp"
+
+namespace kpipe {
+
+// "1764000000123" (epoch ms), "2025-11-24T16:00:00Z", "2025-11-24T16:00:00.123+01:00",
+// "2025-11-24 16:00:00", "2025-11-24". No zone means UTC.
+Result<int64_t> parse_time(std::string_view text);
+
+// ISO-8601 in UTC with milliseconds: 2025-11-24T16:00:00.123Z
+std::string format_iso_utc(int64_t epoch_ms);
+// Local time for people: 16:00:00.123 (date added when not today is the caller's business).
+std::string format_local_time(int64_t epoch_ms, bool with_date);
+
+int64_t now_ms();
+
+}  // namespace kpipe

@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include "duration.hpp"
+#include "timestamp.hpp"
+
+using namespace kpipe;
+
+TEST_CASE("parse_duration") {
+    CHECK(parse_duration("500ms")->count() == 500);
+    CHECK(parse_duration("10s")->count() == 10'000);
+    CHECK(parse_duration("10")->count() == 10'000);
+    CHECK(parse_duration("2m")->count() == 120'000);
+    CHECK(parse_duration("1h30m")->count() == 5'400'000);
+    CHECK(parse_duration("1.5s")->count() == 1'500);
+    CHECK(parse_duration("1d")->count() == 86'400'000);
+    for (const char* bad : {"", "s", "10x", "-1s", "1h 2m", "abc", "1m2"}) {
+        CAPTURE(bad);
+        auto r = parse_duration(bad);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Exit::usage);
+    }
+}
+
+TEST_CASE("format_duration") {
+    CHECK(format_duration(Millis(250)) == "250ms");
+    CHECK(format_duration(Millis(3000)) == "3s");
+    CHECK(format_duration(Millis(1500)) == "1.5s");
+    CHECK(format_duration(Millis(3'723'000)) == "1h2m3s");
+}
+
+TEST_CASE("parse_time") {
+    CHECK(*parse_time("1764000000123") == 1764000000123);
+    CHECK(*parse_time("2025-11-24T16:00:00.123Z") == 1764000000123);
+    CHECK(*parse_time("2025-11-24T17:00:00.123+01:00") == 1764000000123);
+    CHECK(*parse_time("2025-11-24T16:00:00") == 1764000000000);
+    CHECK(*parse_time("2025-11-24 16:00") == 1764000000000);
+    CHECK(*parse_time("2025-11-24") == 1763942400000);
+    for (const char* bad : {"", "2025-13-01", "2025-02-30", "2025-11-24T25:00", "yesterday", "2025-11-24Tx"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_time(bad).has_value());
+    }
+    CHECK(format_iso_utc(1764000000123) == "2025-11-24T16:00:00.123Z");
+}

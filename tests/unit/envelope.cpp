@@ -1,0 +1,120 @@
+#include <doctest/doctest.h>
+
+#include "envelope.hpp"
+
+using namespace kpipe;
+
+namespace {
+
+std::string write(const RecordView& r) {
+    EnvelopeWriter w;
+    std::string out;
+    w.append(r, out);
+    return out;
+}
+
+Record round_trip(const RecordView& r) {
+    std::string line = write(r);
+    REQUIRE(line.back() == '\n');
+    REQUIRE(line.find('\n') == line.size() - 1);
+    line.pop_back();
+    EnvelopeReader reader;
+    auto rec = reader.parse(line);
+    REQUIRE_MESSAGE(rec.has_value(), (rec ? "" : rec.error().message) << " in " << line);
+    return *rec;
+}
+
+}  // namespace
+
+TEST_CASE("envelope embeds JSON payloads verbatim") {
+    RecordView r{"clicks", 3, 1042, 1764000000123, TimestampType::create, "user123", R"({"page":"/p1", "n":1})", {}};
+    CHECK(write(r) ==
+          R"({"topic":"clicks","partition":3,"offset":1042,"timestamp":1764000000123,"timestamp_type":"create",)"
+          R"("key":"user123","key_encoding":"text","value":{"page":"/p1", "n":1},"headers":[]})"
+          "\n");
+}
+
+TEST_CASE("envelope round trip keeps every byte") {
+    const std::string binary("\x00\xff\xfe\x01 \n", 6);
+    struct Case {
+        const char* name;
+        std::optional<std::string_view> bytes;
+    } cases[] = {
+        {"null", std::nullopt},
+        {"empty", std::string_view("")},
+        {"json object", std::string_view(R"({"a": [1, 2, {"b": null}]})")},
+        {"json string", std::string_view(R"("hello")")},
+        {"text", std::string_view("hello")},
+        {"literal null bytes", std::string_view("null")},
+        {"json with surrounding space", std::string_view(" {\"a\":1} ")},
+        {"json across lines", std::string_view("{\"a\":\n1}")},
+        {"text with quotes and tabs", std::string_view("say \"hi\"\t\\ \x01")},
+        {"utf8", std::string_view("caf\xc3\xa9 \xe2\x82\xac")},
+        {"binary", std::string_view(binary)},
+        {"invalid json number", std::string_view("01")},
+        {"number", std::string_view("-1.5e3")},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        RecordView r{"t", 0, 5, 1000, TimestampType::create, c.bytes, c.bytes, {}};
+        Record back = round_trip(r);
+        CHECK(back.key.has_value() == c.bytes.has_value());
+        CHECK(back.value.has_value() == c.bytes.has_value());
+        if (c.bytes) {
+            CHECK(*back.key == *c.bytes);
+            CHECK(*back.value == *c.bytes);
+        }
+        CHECK(back.timestamp == 1000);
+        CHECK(back.partition == 0);
+    }
+}
+
+TEST_CASE("envelope headers keep order, duplicates, nulls and binary") {
+    const std::string bin("\xff\x00", 2);
+    RecordView r{"t", 1, 0, 5, TimestampType::log_append, std::nullopt, "v",
+                 {{"a", "1"}, {"a", "2"}, {"n", std::nullopt}, {"b", std::string_view(bin)}, {"e", ""}}};
+    std::string line = write(r);
+    CHECK(line.find(R"("headers":[["a","1"],["a","2"],["n",null],["b","/wA=","base64"],["e",""]])") !=
+          std::string::npos);
+    Record back = round_trip(r);
+    REQUIRE(back.headers.size() == 5);
+    CHECK(back.headers[0].name == "a");
+    CHECK(*back.headers[1].value == "2");
+    CHECK_FALSE(back.headers[2].value.has_value());
+    CHECK(*back.headers[3].value == bin);
+    CHECK(*back.headers[4].value == "");
+    CHECK_FALSE(back.key.has_value());
+}
+
+TEST_CASE("envelope reader accepts ISO timestamps and rejects bad lines naming the field") {
+    EnvelopeReader reader;
+    auto r = reader.parse(R"({"value":"x","value_encoding":"text","timestamp":"2025-11-24T16:00:00.123Z"})");
+    REQUIRE(r);
+    CHECK(r->timestamp == 1764000000123);
+    CHECK(*r->value == "x");
+    CHECK_FALSE(r->key.has_value());
+
+    struct Bad {
+        const char* line;
+        const char* needle;
+    } bad[] = {
+        {R"({"value":1,)", "not a valid envelope"},
+        {R"([1,2])", "expected a JSON object"},
+        {R"({"key":"k"})", "'value' is missing"},
+        {R"({"value":"x","value_encoding":"hex"})", "unknown value_encoding"},
+        {R"({"value":"!!","value_encoding":"base64"})", "invalid base64"},
+        {R"({"value":1,"timestamp":"yesterday"})", "field 'timestamp'"},
+        {R"({"value":1,"partition":"one"})", "field 'partition'"},
+        {R"({"value":1,"headers":[["a"]]})", "headers"},
+        {R"({"value":1,"headers":[[1,"x"]]})", "header name"},
+        {R"({"value":1,"vlaue":2})", "unknown envelope field 'vlaue'"},
+        {R"({"value":1} x)", "not a valid envelope"},
+    };
+    for (const auto& b : bad) {
+        CAPTURE(b.line);
+        auto res = reader.parse(b.line);
+        REQUIRE_FALSE(res.has_value());
+        CHECK(res.error().code == Exit::data);
+        CHECK(res.error().message.find(b.needle) != std::string::npos);
+    }
+}
