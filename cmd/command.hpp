@@ -31,5 +31,9 @@ void add_format_option(CLI::App& app, Format& f);
 // Every subcommand registers itself here.
 void register_topics(CLI::App& app, Commands& out);
 void register_config(CLI::App& app, Commands& out);
+void register_produce(CLI::App& app, Commands& out);
+void register_consume(CLI::App& app, Commands& out);
+void register_tail(CLI::App& app, Commands& out);
+void register_lag(CLI::App& app, Commands& out);
 
 }  // namespace kpipe::cli

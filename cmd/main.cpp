@@ -55,7 +55,11 @@ int main(int argc, char** argv) {
     SettingsInput input;
     cli::add_global_options(app, input);
     cli::Commands commands;
+    cli::register_produce(app, commands);
+    cli::register_consume(app, commands);
+    cli::register_tail(app, commands);
     cli::register_topics(app, commands);
+    cli::register_lag(app, commands);
     cli::register_config(app, commands);
 
     try {
