@@ -17,7 +17,8 @@ Exit run_show(const Settings& s, const ConfigOptions& o) {
     };
     std::vector<Row> rows;
     auto add = [&](std::string key, const Value& v) {
-        rows.push_back({std::move(key), redacted(key, v.value), std::string(origin_name(v.origin)), v.source});
+        std::string value = redacted(key, v.value);
+        rows.push_back({std::move(key), std::move(value), std::string(origin_name(v.origin)), v.source});
     };
     add("config_file", s.config_file);
     add("profile", s.profile);

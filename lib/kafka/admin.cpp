@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kafka/admin_call.hpp"
+
 namespace kpipe::kafka {
 
 Exit exit_for(rd_kafka_resp_err_t err) {
@@ -32,39 +34,6 @@ Exit exit_for(rd_kafka_resp_err_t err) {
 }
 
 namespace {
-
-struct AdminCall {
-    QueuePtr queue;
-    AdminOptionsPtr options;
-};
-
-Result<AdminCall> prepare(Client& c, rd_kafka_admin_op_t op) {
-    AdminCall call{QueuePtr(rd_kafka_queue_new(c.get())), AdminOptionsPtr(rd_kafka_AdminOptions_new(c.get(), op))};
-    char errstr[256];
-    int ms = static_cast<int>(c.settings().timeout.count());
-    if (rd_kafka_AdminOptions_set_request_timeout(call.options.get(), ms, errstr, sizeof errstr) ||
-        (op != RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS && op != RD_KAFKA_ADMIN_OP_ALTERCONFIGS &&
-         op != RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS && op != RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS &&
-         op != RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS &&
-         rd_kafka_AdminOptions_set_operation_timeout(call.options.get(), ms, errstr, sizeof errstr)))
-        return fail(Exit::runtime, "admin options: {}", errstr);
-    return call;
-}
-
-Result<EventPtr> wait_result(Client& c, AdminCall& call, rd_kafka_event_type_t type, std::string_view what) {
-    auto ms = static_cast<int>(c.settings().timeout.count()) * 2 + 1000;
-    EventPtr ev(rd_kafka_queue_poll(call.queue.get(), ms));
-    if (!ev) return std::unexpected(c.connect_error(what));
-    if (rd_kafka_event_type(ev.get()) != type)
-        return fail(Exit::runtime, "{}: unexpected admin result type {}", what, rd_kafka_event_name(ev.get()));
-    if (auto err = rd_kafka_event_error(ev.get())) {
-        std::string msg = rd_kafka_event_error_string(ev.get());
-        if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
-            return std::unexpected(c.connect_error(what));
-        return fail(exit_for(err), "{}: {}", what, msg);
-    }
-    return ev;
-}
 
 std::vector<Outcome> outcomes(const rd_kafka_topic_result_t** res, size_t n) {
     std::vector<Outcome> out;
@@ -206,7 +175,7 @@ Result<void> alter_topic_config(Client& c, const std::string& topic, const Prope
     if (!current) return std::unexpected(current.error());
     Properties next;
     for (const auto& e : *current)
-        if (e.source == "dynamic_topic" && !e.is_null) next[e.name] = e.value;
+        if (e.source == "dynamic_topic_config" && !e.is_null) next[e.name] = e.value;
     for (const auto& name : remove) {
         bool known = std::any_of(current->begin(), current->end(), [&](const auto& e) { return e.name == name; });
         if (!known) return fail(Exit::usage, "topic {}: unknown config '{}'", topic, name);

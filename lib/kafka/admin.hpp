@@ -55,7 +55,7 @@ struct ConfigEntry {
     bool is_default = false;
     bool is_sensitive = false;
     bool is_read_only = false;
-    std::string source;  // dynamic_topic, static_broker, default, ...
+    std::string source;  // dynamic_topic_config, static_broker_config, default_config, ...
 };
 
 Result<std::vector<ConfigEntry>> describe_topic_config(Client& c, const std::string& topic);

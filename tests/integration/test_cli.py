@@ -1,0 +1,118 @@
+"""Global options, settings, config show and connection errors of the kpipe binary."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+
+def test_version_names_kpipe_and_librdkafka(run):
+    r = run("--version")
+    assert r.returncode == 0
+    assert r.stdout.startswith(b"kpipe ") and b"librdkafka 2." in r.stdout
+
+
+def test_bad_flag_is_usage_error_with_usage_line(run):
+    r = run("topics", "list", "--no-such-flag")
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert "--no-such-flag" in err and "usage: kpipe topics list" in err
+
+
+def test_unreachable_broker_fails_within_timeout_naming_it(kpipe_bin):
+    start = time.monotonic()
+    r = subprocess.run(
+        [str(kpipe_bin), "-b", "127.0.0.1:1", "--timeout", "3s", "topics"],
+        capture_output=True, timeout=30,
+    )
+    elapsed = time.monotonic() - start
+    assert r.returncode == 4, r.stderr
+    assert b"127.0.0.1:1" in r.stderr
+    assert len(r.stderr.decode().strip().splitlines()) == 1
+    assert elapsed < 10  # generous bound: the point is "no hang"
+
+
+def test_bad_timeout_and_property_are_usage_errors(run):
+    r = run("--timeout", "soon", "topics")
+    assert r.returncode == 2 and b"soon" in r.stderr
+    r = run("-X", "no.such.property=1", "topics")
+    assert r.returncode == 2 and b"no.such.property" in r.stderr
+    r = run("-X", "novalue", "topics")
+    assert r.returncode == 2 and b"key=value" in r.stderr
+
+
+def write_config(tmp_path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_profile_brokers_and_precedence(run, brokers, tmp_path, topic):
+    t = topic()
+    cfg = write_config(tmp_path, f'default_profile = "local"\n[profiles.local]\nbrokers = "{brokers}"\n'
+                                 '[profiles.dead]\nbrokers = "127.0.0.1:1"\n')
+    env = {"KPIPE_BROKERS": ""}
+    r = run("--config", cfg, "topics", "-o", "json", env=env)
+    assert r.returncode == 0, r.stderr
+    assert t.encode() in r.stdout
+    r = run("--config", cfg, "--profile", "dead", "--timeout", "1s", "topics", env=env)
+    assert r.returncode == 4 and b"127.0.0.1:1" in r.stderr
+    # environment beats the profile, the flag beats the environment
+    r = run("--config", cfg, "--profile", "dead", "--timeout", "5s", "topics", "-o", "json",
+            env={"KPIPE_BROKERS": brokers})
+    assert r.returncode == 0, r.stderr
+    r = run("--config", cfg, "-b", "127.0.0.1:1", "--timeout", "1s", "topics", env={"KPIPE_BROKERS": brokers})
+    assert r.returncode == 4
+
+
+def test_config_show_origins_and_redaction(run, tmp_path):
+    cfg = write_config(
+        tmp_path,
+        '[profiles.cloud]\nbrokers = "pkc.example:9092"\nsecurity_protocol = "SASL_SSL"\n'
+        'sasl_mechanism = "PLAIN"\nuser = "alice"\npassword = "${KAFKA_PASSWORD}"\n',
+    )
+    env = {"KAFKA_PASSWORD": "pa55-from-env", "KPIPE_BROKERS": ""}
+    r = run("--config", cfg, "--profile", "cloud", "-X", "ssl.key.password=flag-secret",
+            "config", "show", "-o", "json", env=env)
+    assert r.returncode == 0, r.stderr
+    assert b"pa55-from-env" not in r.stdout + r.stderr
+    assert b"flag-secret" not in r.stdout + r.stderr
+    import json
+    doc = json.loads(r.stdout)
+    assert doc["sasl.password"]["value"] == "[redacted]"
+    assert doc["sasl.password"]["origin"] == "file"
+    assert doc["ssl.key.password"]["origin"] == "flag"
+    assert doc["bootstrap.servers"] == {"value": "pkc.example:9092", "origin": "file",
+                                        "source": f"{cfg} [profiles.cloud]"}
+    assert doc["client.id"]["origin"] == "default"
+    assert doc["profile"]["value"] == "cloud" and doc["profile"]["origin"] == "flag"
+    r = run("--config", cfg, "--profile", "cloud", "config", "show", env=env)
+    assert r.returncode == 0 and b"[redacted]" in r.stdout and b"pa55-from-env" not in r.stdout
+
+
+def test_verbose_output_never_shows_secrets(run, tmp_path):
+    cfg = write_config(
+        tmp_path,
+        '[profiles.p]\nbrokers = "127.0.0.1:1"\nsecurity_protocol = "SASL_PLAINTEXT"\n'
+        'sasl_mechanism = "PLAIN"\nuser = "alice"\npassword = "${KAFKA_PASSWORD}"\n',
+    )
+    r = run("--config", cfg, "--profile", "p", "-vvv", "--timeout", "2s", "topics",
+            env={"KAFKA_PASSWORD": "very-secret-pw", "KPIPE_BROKERS": ""})
+    assert r.returncode == 4
+    assert b"librdkafka" in r.stderr  # the debug output is really there
+    assert b"very-secret-pw" not in r.stdout + r.stderr
+
+
+def test_bad_config_file_is_usage_error_naming_file_line_key(run, tmp_path):
+    cfg = write_config(tmp_path, '[profiles.p]\nbrokers = "x:1"\nbrokerz = "y:1"\n')
+    r = run("--config", cfg, "--profile", "p", "topics")
+    assert r.returncode == 2
+    assert f"{cfg}:3".encode() in r.stderr and b"brokerz" in r.stderr
+    cfg = write_config(tmp_path, "[profiles.p\n")
+    r = run("--config", cfg, "topics")
+    assert r.returncode == 2 and f"{cfg}:1".encode() in r.stderr
+    cfg = write_config(tmp_path, '[profiles.p]\nbrokers = "x:1"\n')
+    r = run("--config", cfg, "--profile", "nope", "topics")
+    assert r.returncode == 2 and b"unknown profile 'nope'" in r.stderr
+    r = run("--profile", "p", "topics", env={"XDG_CONFIG_HOME": str(tmp_path / "none")})
+    assert r.returncode == 2 and b"no config file" in r.stderr
