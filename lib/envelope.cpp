@@ -35,10 +35,15 @@ void append_int(std::string& out, int64_t v) {
 
 }  // namespace
 
-bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes) {
+simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes,
+                                simdjson::dom::element& out) {
     auto view = padded(pad, bytes);
+    return parser.parse(view.data(), view.size(), false).get(out);
+}
+
+bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes) {
     simdjson::dom::element e;
-    return parser.parse(view.data(), view.size(), false).get(e) == simdjson::SUCCESS;
+    return parse_json(parser, pad, bytes, e) == simdjson::SUCCESS;
 }
 
 Encoding EnvelopeWriter::classify(std::string_view bytes) {

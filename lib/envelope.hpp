@@ -57,5 +57,8 @@ private:
 
 // True when `bytes` is one complete valid JSON value (any white space allowed).
 bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes);
+// The same, keeping the parsed value in `out` (valid until the parser's next parse).
+simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes,
+                                simdjson::dom::element& out);
 
 }  // namespace kpipe

@@ -70,7 +70,7 @@ const char* debug_contexts(int verbosity) {
 }  // namespace
 
 Result<Client> Client::create(const Settings& settings, Role role, const Properties& defaults,
-                              const Properties& forced) {
+                              const Properties& forced, const ConfHook& hook) {
     Client c;
     c.settings_ = &settings;
     c.role_ = role;
@@ -99,6 +99,7 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     rd_kafka_conf_set_log_cb(conf.get(), log_cb);
     rd_kafka_conf_set_error_cb(conf.get(), error_cb);
     rd_kafka_conf_set_opaque(conf.get(), c.state_.get());
+    if (hook) hook(conf.get());
 
     rd_kafka_type_t type = role == Role::consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER;
     rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);

@@ -2,6 +2,7 @@
 // the configured timeout instead of hanging, and log lines scrubbed of secrets.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,9 @@ namespace kpipe::kafka {
 enum class Role { producer, consumer, admin };
 
 using Properties = std::map<std::string, std::string>;
+
+// Adjusts the conf just before the handle is created (e.g. to enable delivery-report events).
+using ConfHook = std::function<void(rd_kafka_conf_t*)>;
 
 struct PartitionInfo {
     int32_t id = 0;
@@ -57,9 +61,9 @@ struct ClientState {
 
 class Client {
 public:
-    // `defaults` sit under the user's settings; `forced` sit above them.
+    // `defaults` sit under the user's settings; `forced` sit above them; `hook` runs last.
     static Result<Client> create(const Settings& settings, Role role, const Properties& defaults = {},
-                                 const Properties& forced = {});
+                                 const Properties& forced = {}, const ConfHook& hook = {});
 
     rd_kafka_t* get() const { return rk_.get(); }
     const Settings& settings() const { return *settings_; }
