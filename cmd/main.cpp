@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     cli::register_topics(app, commands);
     cli::register_lag(app, commands);
     cli::register_config(app, commands);
+    cli::register_generate(app, commands);
 
     try {
         app.parse(argc, argv);
