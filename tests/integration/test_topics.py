@@ -171,3 +171,34 @@ def test_delete_needs_yes_when_not_a_terminal(run, topic, admin):
     assert r.returncode == 2
     assert b"--yes" in r.stderr
     assert t in admin.list_topics(timeout=10).topics
+
+
+def run_on_terminal(kpipe_bin, brokers, args: list[str], answer: bytes) -> tuple[int, bytes]:
+    """Run kpipe with a pseudo-terminal as stdin and stderr, type `answer`, return (code, output)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(kpipe_bin), *args], stdin=slave, stdout=subprocess.PIPE, stderr=slave,
+                            env={**os.environ, "KPIPE_BROKERS": brokers})
+    os.close(slave)
+    output = b""
+    while b"[y/N]" not in output:
+        output += os.read(master, 1024)
+    os.write(master, answer)
+    code = proc.wait(timeout=30)
+    os.close(master)
+    return code, output
+
+
+def test_delete_asks_on_a_terminal(kpipe_bin, brokers, topic, admin):
+    t = topic()
+    code, prompt = run_on_terminal(kpipe_bin, brokers, ["topics", "delete", t], b"n\n")
+    assert code == 0 and t.encode() in prompt
+    assert t in admin.list_topics(timeout=10).topics
+    code, _ = run_on_terminal(kpipe_bin, brokers, ["topics", "delete", t], b"y\n")
+    assert code == 0
+    deadline = time.monotonic() + 15
+    while t in admin.list_topics(timeout=10).topics:
+        assert time.monotonic() < deadline, "topic still listed after a confirmed delete"
+        time.sleep(0.2)
