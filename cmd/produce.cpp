@@ -1,8 +1,599 @@
-// kpipe produce: not written yet.
+// kpipe produce: JSON events (or envelopes, or text lines) from files or stdin into a
+// topic, with the truth about every record: delivered, or reported with its input
+// position and the reason (and written to --failed, ready to re-send).
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+
 #include "command.hpp"
+#include "envelope.hpp"
+#include "field_path.hpp"
+#include "input.hpp"
+#include "kafka/producer.hpp"
+#include "signals.hpp"
+#include "terminal.hpp"
+#include "timestamp.hpp"
 
 namespace kpipe::cli {
+namespace {
 
-void register_produce(CLI::App&, Commands&) {}
+using clock = std::chrono::steady_clock;
+
+enum class InputFormat { json, envelope, text };
+enum class OnError { fail, skip };
+
+struct ProduceOptions {
+    std::string topic;
+    std::vector<std::string> files;
+    InputFormat format = InputFormat::json;
+    std::string key_path;
+    std::string timestamp_path;
+    std::string key_delim;
+    std::vector<std::string> headers;
+    int32_t partition = -1;
+    bool ignore_partition = false;
+    OnError on_error = OnError::fail;
+    std::string failed_path;
+    bool progress = false;
+    std::string compression;
+    std::string linger;
+    int64_t batch_size = 0;
+    std::string delivery_timeout;
+    double rate = 0;
+};
+
+// Input positions travel with each record as its delivery tag.
+constexpr int line_bits = 40;
+uint64_t tag_of(const Line& l) { return (static_cast<uint64_t>(l.source) << line_bits) | l.number; }
+size_t source_of(uint64_t tag) { return static_cast<size_t>(tag >> line_bits); }
+uint64_t line_of(uint64_t tag) { return tag & ((uint64_t{1} << line_bits) - 1); }
+
+Millis duration_flag(std::string_view flag, const std::string& text) {
+    auto d = parse_duration(text);
+    if (!d) throw Failure{{Exit::usage, fmt::format("{}: {}", flag, d.error().message)}};
+    return *d;
+}
+
+// Delivery failures, printed in batches as merged line ranges per reason, so that a
+// broker outage reports "file:1001-1500: reason (500 records)" rather than 500 lines.
+class FailureLog {
+public:
+    void add(uint64_t tag, std::string_view reason) {
+        auto it = std::find(reasons_.begin(), reasons_.end(), reason);
+        if (it == reasons_.end()) it = reasons_.insert(reasons_.end(), std::string(reason));
+        pending_.push_back({tag, static_cast<uint32_t>(it - reasons_.begin())});
+    }
+    bool empty() const { return pending_.empty(); }
+    void print(const LineReader& in) {
+        std::sort(pending_.begin(), pending_.end());
+        for (size_t i = 0; i < pending_.size();) {
+            size_t j = i + 1;
+            while (j < pending_.size() && pending_[j].tag == pending_[j - 1].tag + 1 &&
+                   pending_[j].reason == pending_[i].reason)
+                ++j;
+            uint64_t first = pending_[i].tag, last = pending_[j - 1].tag;
+            const std::string& name = in.name(source_of(first));
+            if (j - i == 1)
+                fmt::print(stderr, "kpipe: {}:{}: {}\n", name, line_of(first), reasons_[pending_[i].reason]);
+            else
+                fmt::print(stderr, "kpipe: {}:{}-{}: {} ({} records)\n", name, line_of(first), line_of(last),
+                           reasons_[pending_[i].reason], j - i);
+            i = j;
+        }
+        pending_.clear();
+    }
+
+private:
+    struct Entry {
+        uint64_t tag;
+        uint32_t reason;
+        auto operator<=>(const Entry&) const = default;
+    };
+    std::vector<Entry> pending_;
+    std::vector<std::string> reasons_;
+};
+
+// --failed FILE: envelope lines that `kpipe produce --format envelope` re-sends.
+class FailedSink {
+public:
+    FailedSink() = default;
+    explicit FailedSink(const std::string& path) : path_(path) {
+        if (path.empty()) return;
+        file_.reset(std::fopen(path.c_str(), "wb"));
+        if (!file_)
+            throw Failure{{Exit::usage, fmt::format("--failed {}: {}", path, std::strerror(errno))}};
+    }
+    void write(const RecordView& r) {
+        if (!file_) return;
+        buf_.clear();
+        writer_.append(r, buf_);
+        if (std::fwrite(buf_.data(), 1, buf_.size(), file_.get()) != buf_.size()) error_ = errno;
+    }
+    // Closes the file; an error names it.
+    std::optional<Error> close() {
+        if (!file_) return std::nullopt;
+        if (std::fclose(file_.release()) != 0 && !error_) error_ = errno;
+        if (error_) return Error{Exit::runtime, fmt::format("--failed {}: write failed: {}", path_, std::strerror(error_))};
+        return std::nullopt;
+    }
+
+private:
+    struct Closer {
+        void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+    };
+    std::string path_;
+    std::unique_ptr<std::FILE, Closer> file_;
+    EnvelopeWriter writer_;
+    std::string buf_;
+    int error_ = 0;
+};
+
+kafka::Properties producer_defaults() {
+    return {
+        {"acks", "all"},
+        {"enable.idempotence", "true"},
+        {"partitioner", "murmur2_random"},  // Java's default for keyed records
+        {"queue.buffering.max.kbytes", "32768"},
+        {"delivery.timeout.ms", "120000"},
+    };
+}
+
+kafka::Properties producer_flags(const ProduceOptions& o) {
+    kafka::Properties p;
+    if (!o.compression.empty()) p["compression.type"] = o.compression;
+    if (!o.linger.empty()) p["linger.ms"] = std::to_string(duration_flag("--linger", o.linger).count());
+    if (o.batch_size > 0) p["batch.size"] = std::to_string(o.batch_size);
+    if (!o.delivery_timeout.empty())
+        p["delivery.timeout.ms"] = std::to_string(duration_flag("--delivery-timeout", o.delivery_timeout).count());
+    return p;
+}
+
+std::vector<Header> parse_headers(const std::vector<std::string>& specs) {
+    std::vector<Header> out;
+    for (const auto& h : specs) {
+        auto eq = h.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw Failure{{Exit::usage, fmt::format("-H {}: expected name=value", h)}};
+        out.push_back({h.substr(0, eq), h.substr(eq + 1)});
+    }
+    return out;
+}
+
+void check_combinations(const ProduceOptions& o) {
+    auto usage = [](std::string msg) { throw Failure{{Exit::usage, std::move(msg)}}; };
+    if (o.format != InputFormat::json && (!o.key_path.empty() || !o.timestamp_path.empty()))
+        usage("--key and --timestamp read fields of JSON events: they need --format json");
+    if (o.format != InputFormat::text && !o.key_delim.empty()) usage("--key-delim needs --format text");
+    if (o.format != InputFormat::envelope && o.ignore_partition) usage("--ignore-partition needs --format envelope");
+}
+
+bool blank(std::string_view s) {
+    return s.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+class ProduceRun {
+public:
+    ProduceRun(const Settings& s, const ProduceOptions& o)
+        : settings_(s),
+          opts_(o),
+          fixed_headers_(parse_headers(o.headers)),
+          producer_(value_or_throw(kafka::Producer::create(s, producer_defaults(), producer_flags(o),
+                                                           [this](const kafka::Delivery& d) { on_delivery(d); }))),
+          reader_(o.files, LineReader::default_buffer, max_line(), 1000),
+          failed_(o.failed_path),
+          style_{use_color(s, stderr)} {
+        if (!o.key_path.empty()) key_path_ = value_or_throw(FieldPath::parse(o.key_path));
+        if (!o.timestamp_path.empty()) ts_path_ = value_or_throw(FieldPath::parse(o.timestamp_path));
+        for (const auto& h : fixed_headers_) fixed_views_.push_back({h.name, h.value});
+        show_progress_ = o.progress && !s.quiet && is_terminal(stderr);
+    }
+    ProduceRun(const ProduceRun&) = delete;
+    ProduceRun& operator=(const ProduceRun&) = delete;
+
+    Exit run();
+
+private:
+    size_t max_line() const {
+        int64_t limit = 1'000'000;
+        try {
+            limit = std::stoll(producer_.property("message.max.bytes"));
+        } catch (...) {
+        }
+        // Room for an envelope's base64; longer lines could never become a record.
+        return static_cast<size_t>(std::max<int64_t>(limit, 1) * 2) + (1 << 20);
+    }
+
+    void check_topic();
+    bool handle(const Line& line);
+    bool handle_json(const Line& line, std::string_view bytes);
+    bool handle_envelope(const Line& line, std::string_view bytes);
+    bool handle_text(const Line& line, std::string_view bytes);
+    bool send(const Line& line, const RecordView& r);
+    bool bad_line(const Line& line, std::string_view reason, const RecordView* record = nullptr);
+    void on_delivery(const kafka::Delivery& d);
+    std::string failure_reason(const kafka::Delivery& d) const;
+    void pace();
+    void tick(bool force = false);
+    void finish_delivery();
+    void summary() const;
+    std::string where(const Line& l) const { return fmt::format("{}:{}", reader_.name(l.source), l.number); }
+
+    const Settings& settings_;
+    const ProduceOptions& opts_;
+    std::vector<Header> fixed_headers_;
+    std::vector<HeaderView> fixed_views_;
+    std::optional<FieldPath> key_path_;
+    std::optional<FieldPath> ts_path_;
+    kafka::Producer producer_;
+    LineReader reader_;
+    FailedSink failed_;
+    FailureLog failures_;
+    Style style_;
+    bool show_progress_ = false;
+
+    simdjson::dom::parser parser_;
+    std::string pad_;
+    std::string key_scratch_;
+    EnvelopeReader envelope_;
+    RecordView view_;
+
+    uint64_t read_ = 0;
+    uint64_t delivered_ = 0;
+    uint64_t failed_count_ = 0;
+    uint64_t bad_ = 0;
+    uint64_t bytes_ = 0;
+    bool interrupted_ = false;
+    clock::time_point start_ = clock::now();
+    clock::time_point last_tick_ = start_;
+};
+
+void ProduceRun::check_topic() {
+    auto topic = value_or_throw(producer_.topic_info(opts_.topic, std::min<Millis>(settings_.timeout, Millis(5000))));
+    if (opts_.partition >= static_cast<int32_t>(topic.partitions.size()))
+        throw Failure{{Exit::not_found, fmt::format("partition {} of topic '{}' does not exist (it has {})",
+                                                    opts_.partition, opts_.topic, topic.partitions.size())}};
+}
+
+Exit ProduceRun::run() {
+    ok_or_throw(reader_.open_all());
+    check_topic();
+    view_.topic = opts_.topic;
+
+    std::optional<Error> read_error;
+    Line line;
+    uint64_t since_poll = 0;
+    for (;;) {
+        auto status = reader_.next(line);
+        if (!status) {
+            read_error = status.error();
+            break;
+        }
+        if (*status == ReadStatus::end) break;
+        if (*status == ReadStatus::interrupted) {
+            interrupted_ = true;
+            break;
+        }
+        if (*status == ReadStatus::idle) {
+            producer_.poll(0);
+            tick();
+            continue;
+        }
+        if (!handle(line)) break;
+        if (opts_.rate > 0) pace();
+        if (++since_poll >= 256) {
+            since_poll = 0;
+            producer_.poll(0);
+            tick();
+            if (producer_.client().fatal_error()) break;
+        }
+    }
+    if (SignalGuard::interrupted()) interrupted_ = true;
+    if (interrupted_ && !settings_.quiet)
+        fmt::print(stderr, "{}kpipe: interrupted: stopped reading; delivering what was read (up to {}){}\n",
+                   show_progress_ ? "\r\x1b[K" : "", format_duration(settings_.timeout), "");
+    finish_delivery();
+    if (show_progress_) fmt::print(stderr, "\r\x1b[K");
+    if (!failures_.empty()) failures_.print(reader_);
+    auto fatal = producer_.client().fatal_error();
+    if (fatal) fmt::print(stderr, "kpipe: {}\n", fatal->message);
+    if (read_error) fmt::print(stderr, "kpipe: {}\n", read_error->message);
+    auto sink_error = failed_.close();
+    if (sink_error) fmt::print(stderr, "kpipe: {}\n", sink_error->message);
+    summary();
+    if (interrupted_) return Exit::interrupted;
+    if (fatal) return fatal->code;
+    if (read_error) return read_error->code;
+    if (failed_count_ > 0) return Exit::data;
+    if (sink_error) return sink_error->code;
+    return Exit::ok;
+}
+
+void ProduceRun::finish_delivery() {
+    if (!interrupted_) {
+        // Every queued record gets its outcome within delivery.timeout.ms.
+        producer_.flush(Millis(std::chrono::hours(24)), true);
+        if (SignalGuard::interrupted()) interrupted_ = true;
+    }
+    if (producer_.outstanding() > 0) {
+        producer_.flush(settings_.timeout, false);
+        producer_.purge(Millis(5000));
+    }
+}
+
+bool ProduceRun::handle(const Line& line) {
+    if (line.too_long) {
+        ++read_;
+        return bad_line(line, fmt::format("line of {} bytes is longer than the {} bytes a record can have "
+                                          "(message.max.bytes {}); not written to --failed",
+                                          line.length, max_line(), producer_.property("message.max.bytes")));
+    }
+    std::string_view bytes = line.bytes;
+    if (opts_.format == InputFormat::text) {
+        if (bytes.empty()) return true;
+        ++read_;
+        return handle_text(line, bytes);
+    }
+    if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
+    if (blank(bytes)) return true;
+    ++read_;
+    return opts_.format == InputFormat::json ? handle_json(line, bytes) : handle_envelope(line, bytes);
+}
+
+bool ProduceRun::handle_json(const Line& line, std::string_view bytes) {
+    simdjson::dom::element root;
+    if (auto e = parse_json(parser_, pad_, bytes, root))
+        return bad_line(line, fmt::format("not valid JSON: {}", simdjson::error_message(e)));
+    view_.key.reset();
+    view_.timestamp = -1;
+    if (key_path_) {
+        auto k = key_path_->text(root, key_scratch_);
+        if (k) view_.key = *k;
+    }
+    if (ts_path_) {
+        if (auto t = ts_path_->find(root); t && !t->is_null()) {
+            int64_t ms = -1;
+            std::string_view text;
+            if (t->get_int64().get(ms) == simdjson::SUCCESS && ms >= 0) {
+                view_.timestamp = ms;
+            } else if (t->get_string().get(text) == simdjson::SUCCESS) {
+                auto parsed = parse_time(text);
+                if (!parsed)
+                    return bad_line(line, fmt::format("field {}: {}", ts_path_->spelling(), parsed.error().message));
+                view_.timestamp = *parsed;
+            } else {
+                return bad_line(line, fmt::format("field {}: expected epoch milliseconds or an ISO-8601 time, got {}",
+                                                  ts_path_->spelling(), simdjson::minify(*t)));
+            }
+        }
+    }
+    view_.value = bytes;
+    view_.partition = opts_.partition;
+    view_.headers = fixed_views_;
+    return send(line, view_);
+}
+
+bool ProduceRun::handle_envelope(const Line& line, std::string_view bytes) {
+    auto parsed = envelope_.parse(bytes);
+    if (!parsed) return bad_line(line, parsed.error().message);
+    Record& r = *parsed;
+    r.topic = opts_.topic;
+    if (opts_.partition >= 0 || opts_.ignore_partition) r.partition = opts_.partition;
+    r.headers.insert(r.headers.end(), fixed_headers_.begin(), fixed_headers_.end());
+    RecordView v{r.topic, r.partition, -1, r.timestamp, TimestampType::none, r.key, r.value, {}};
+    for (const auto& h : r.headers) v.headers.push_back({h.name, h.value});
+    return send(line, v);
+}
+
+bool ProduceRun::handle_text(const Line& line, std::string_view bytes) {
+    view_.key.reset();
+    view_.value = bytes;
+    if (!opts_.key_delim.empty()) {
+        if (auto at = bytes.find(opts_.key_delim); at != std::string_view::npos) {
+            view_.key = bytes.substr(0, at);
+            view_.value = bytes.substr(at + opts_.key_delim.size());
+        }
+    }
+    view_.timestamp = -1;
+    view_.partition = opts_.partition;
+    view_.headers = fixed_views_;
+    return send(line, view_);
+}
+
+bool ProduceRun::send(const Line& line, const RecordView& r) {
+    auto rejected = producer_.produce(r, tag_of(line));
+    if (!rejected) return true;
+    if (rejected->err == RD_KAFKA_RESP_ERR__QUEUE_FULL && SignalGuard::interrupted()) {
+        interrupted_ = true;
+        ++failed_count_;
+        failures_.add(tag_of(line), "not sent: interrupted while waiting for room in the send queue");
+        failed_.write(r);
+        return false;
+    }
+    if (rejected->err == RD_KAFKA_RESP_ERR__FATAL) {
+        ++failed_count_;
+        failures_.add(tag_of(line), "not sent: " + rejected->reason);
+        failed_.write(r);
+        return false;
+    }
+    std::string reason = rejected->reason;
+    if (rejected->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        reason = fmt::format("record of {} bytes is larger than message.max.bytes {}",
+                             (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0),
+                             producer_.property("message.max.bytes"));
+    return bad_line(line, "not sent: " + reason, &r);
+}
+
+bool ProduceRun::bad_line(const Line& line, std::string_view reason, const RecordView* record) {
+    ++bad_;
+    ++failed_count_;
+    bool go_on = opts_.on_error == OnError::skip;
+    fmt::print(stderr, "{}kpipe: {}: {}{}\n", show_progress_ ? "\r\x1b[K" : "", where(line), reason,
+               go_on ? "" : "; stopped reading (--on-error skip reads on)");
+    if (record) {
+        failed_.write(*record);
+    } else if (!line.too_long) {
+        RecordView r;
+        r.topic = opts_.topic;
+        r.value = line.bytes;
+        failed_.write(r);
+    }
+    return go_on;
+}
+
+std::string ProduceRun::failure_reason(const kafka::Delivery& d) const {
+    switch (d.err) {
+        case RD_KAFKA_RESP_ERR__PURGE_QUEUE: return "not delivered: stopped before it was sent";
+        case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+            return "not acknowledged: stopped while it was in flight (the broker may have written it)";
+        default: break;
+    }
+    std::string reason = fmt::format("not delivered: {}", d.reason);
+    if (d.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+        reason += " (delivery timeout";
+        if (auto last = producer_.client().last_error(); !last.empty()) reason += "; last error: " + last;
+        reason += ")";
+    }
+    if (d.possibly_persisted && d.err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) reason += " (the broker may have written it)";
+    return reason;
+}
+
+void ProduceRun::on_delivery(const kafka::Delivery& d) {
+    if (d.ok()) {
+        ++delivered_;
+        bytes_ += (d.record.key ? d.record.key->size() : 0) + (d.record.value ? d.record.value->size() : 0);
+        return;
+    }
+    ++failed_count_;
+    failures_.add(d.tag, failure_reason(d));
+    RecordView r = d.record;
+    r.offset = -1;
+    failed_.write(r);
+}
+
+void ProduceRun::pace() {
+    auto due = start_ + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
+                            static_cast<double>(read_) / opts_.rate));
+    while (!SignalGuard::interrupted()) {
+        auto left = std::chrono::duration_cast<Millis>(due - clock::now()).count();
+        if (left <= 0) break;
+        producer_.poll(static_cast<int>(std::min<long long>(left, 100)));
+        tick();
+    }
+}
+
+void ProduceRun::tick(bool force) {
+    auto now = clock::now();
+    if (!force && now - last_tick_ < std::chrono::milliseconds(250)) return;
+    last_tick_ = now;
+    if (!failures_.empty() && (force || now - start_ > std::chrono::seconds(1))) {
+        if (show_progress_) fmt::print(stderr, "\r\x1b[K");
+        failures_.print(reader_);
+    }
+    if (show_progress_) {
+        double secs = std::chrono::duration<double>(now - start_).count();
+        fmt::print(stderr, "\r\x1b[K{}read{} {}  {}delivered{} {}  {}failed{} {}  {:.0f} records/s", style_.dim(),
+                   style_.reset(), read_, style_.dim(), style_.reset(), delivered_,
+                   failed_count_ ? style_.red() : style_.dim(), style_.reset(), failed_count_,
+                   secs > 0 ? static_cast<double>(delivered_) / secs : 0.0);
+        std::fflush(stderr);
+    }
+}
+
+void ProduceRun::summary() const {
+    if (settings_.quiet) return;
+    double secs = std::chrono::duration<double>(clock::now() - start_).count();
+    std::string bad = bad_ ? fmt::format(" ({} bad input)", bad_) : "";
+    fmt::print(stderr, "produce {}: read {}, delivered {}, failed {}{}, {} bytes, {:.2f} s, {:.0f} records/s\n",
+               opts_.topic, read_, delivered_, failed_count_, bad, bytes_, secs,
+               secs > 0 ? static_cast<double>(delivered_) / secs : 0.0);
+}
+
+Exit run_produce(const Settings& s, const ProduceOptions& o) {
+    check_combinations(o);
+    SignalGuard guard;
+    ProduceRun run(s, o);
+    return run.run();
+}
+
+}  // namespace
+
+void register_produce(CLI::App& app, Commands& out) {
+    auto o = std::make_shared<ProduceOptions>();
+    auto* cmd = app.add_subcommand("produce", "Send JSON events (or envelopes, or text lines) from files or stdin to a topic");
+    cmd->footer(
+        "Every record is accounted for: exit 0 only when all were acknowledged (acks=all, idempotent).\n"
+        "Failures are reported as FILE:LINE: reason ('<stdin>' for standard input); exit 3.\n"
+        "Examples:\n"
+        "  kpipe produce clickstream events.jsonl --key .userid\n"
+        "  echo '{\"userid\":\"user123\",\"page\":\"/product123\",\"action\":\"view\"}' | kpipe produce clickstream\n"
+        "  kpipe consume t | kpipe produce t2 --format envelope");
+    cmd->add_option("topic", o->topic, "Topic to send to")->required();
+    cmd->add_option("file", o->files, "Input files, read in order; '-' or none: stdin")->type_name("FILE");
+
+    std::map<std::string, InputFormat> formats{
+        {"json", InputFormat::json}, {"envelope", InputFormat::envelope}, {"text", InputFormat::text}};
+    cmd->add_option("-f,--format", o->format,
+                    "Input lines: json (one JSON value per line, sent as is; blank lines skipped), envelope (as "
+                    "'kpipe consume' writes them: key, value, headers, timestamp, partition), text (each "
+                    "non-empty line's bytes)")
+        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->type_name("FORMAT")
+        ->default_str("json");
+    cmd->add_option("-k,--key", o->key_path,
+                    "Key from this field of each JSON event, e.g. .userid, .user.id, .items[0].id (strings as "
+                    "text, other values as compact JSON; a missing or null field gives a null key). Same key, "
+                    "same partition, as Java clients choose it")
+        ->type_name("PATH");
+    cmd->add_option("--timestamp", o->timestamp_path,
+                    "Record timestamp from this field: epoch milliseconds or ISO-8601 (missing or null: now)")
+        ->type_name("PATH");
+    cmd->add_option("--key-delim", o->key_delim, "With --format text: split each line at the first STR into key and value")
+        ->type_name("STR");
+    cmd->add_option("-H,--header", o->headers, "Add header name=value to every record (repeatable)")
+        ->type_name("NAME=VALUE");
+    cmd->add_option("-p,--partition", o->partition, "Send every record to this partition")
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
+    cmd->add_flag("--ignore-partition", o->ignore_partition,
+                  "With --format envelope: let the partitioner choose instead of the envelope's partition");
+    std::map<std::string, OnError> on_error{{"fail", OnError::fail}, {"skip", OnError::skip}};
+    cmd->add_option("--on-error", o->on_error,
+                    "Bad input line (not JSON, not an envelope, not UTF-8, too large): fail = report it, stop "
+                    "reading, deliver what came before; skip = report it and go on. Both exit 3")
+        ->transform(CLI::CheckedTransformer(on_error, CLI::ignore_case))
+        ->type_name("fail|skip")
+        ->default_str("fail");
+    cmd->add_option("--failed", o->failed_path,
+                    "Write every record not delivered (and every bad line) to FILE as envelope lines, ready for "
+                    "'kpipe produce TOPIC --format envelope FILE'")
+        ->type_name("FILE");
+    cmd->add_flag("--progress", o->progress, "Show a live counter on stderr when it is a terminal");
+
+    const char* t = "Throughput";
+    cmd->add_option("-z,--compression", o->compression, "Compression codec (default none)")
+        ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}))
+        ->type_name("CODEC")
+        ->group(t);
+    cmd->add_option("--linger", o->linger, "How long to wait to fill a batch, e.g. 5ms, 100ms (linger.ms; default 5ms)")
+        ->type_name("DURATION")
+        ->group(t);
+    cmd->add_option("--batch-size", o->batch_size, "Largest batch in bytes (batch.size; default 1000000)")
+        ->check(CLI::PositiveNumber)
+        ->type_name("BYTES")
+        ->group(t);
+    cmd->add_option("--delivery-timeout", o->delivery_timeout,
+                    "How long a record is retried before it counts as failed, e.g. 30s, 2m (default 2m)")
+        ->type_name("DURATION")
+        ->group(t);
+    cmd->add_option("--rate", o->rate, "Send at most N records per second")
+        ->check(CLI::PositiveNumber)
+        ->type_name("N")
+        ->group(t);
+    out.push_back({cmd, [o](const Settings& s) { return run_produce(s, *o); }});
+}
 
 }  // namespace kpipe::cli

@@ -133,6 +133,17 @@ Error Client::connect_error(std::string_view what) const {
                                             reason)};
 }
 
+TopicInfo topic_info_of(const rd_kafka_metadata_topic_t& t) {
+    TopicInfo ti{t.topic, {}};
+    for (int j = 0; j < t.partition_cnt; ++j) {
+        const auto& p = t.partitions[j];
+        PartitionInfo pi{p.id, p.leader, {p.replicas, p.replicas + p.replica_cnt}, {p.isrs, p.isrs + p.isr_cnt}};
+        ti.partitions.push_back(std::move(pi));
+    }
+    std::sort(ti.partitions.begin(), ti.partitions.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return ti;
+}
+
 Result<ClusterInfo> Client::cluster() {
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + settings_->timeout;
@@ -157,15 +168,7 @@ Result<ClusterInfo> Client::cluster() {
     for (int i = 0; i < md->topic_cnt; ++i) {
         const auto& t = md->topics[i];
         if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
-        TopicInfo ti{t.topic, {}};
-        for (int j = 0; j < t.partition_cnt; ++j) {
-            const auto& p = t.partitions[j];
-            PartitionInfo pi{p.id, p.leader, {p.replicas, p.replicas + p.replica_cnt}, {p.isrs, p.isrs + p.isr_cnt}};
-            ti.partitions.push_back(std::move(pi));
-        }
-        std::sort(ti.partitions.begin(), ti.partitions.end(),
-                  [](const auto& a, const auto& b) { return a.id < b.id; });
-        info.topics.push_back(std::move(ti));
+        info.topics.push_back(topic_info_of(t));
     }
     std::sort(info.topics.begin(), info.topics.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     std::sort(info.brokers.begin(), info.brokers.end(), [](const auto& a, const auto& b) { return a.id < b.id; });

@@ -91,4 +91,7 @@ private:
 
 std::string err_name(rd_kafka_resp_err_t err);
 
+// A topic's metadata as kpipe keeps it (partitions sorted by id).
+TopicInfo topic_info_of(const rd_kafka_metadata_topic_t& t);
+
 }  // namespace kpipe::kafka

@@ -1,0 +1,212 @@
+#include "kafka/producer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "signals.hpp"
+
+namespace kpipe::kafka {
+
+namespace {
+
+constexpr size_t reports_per_poll = 4096;
+
+std::optional<std::string_view> bytes_of(const void* p, size_t n) {
+    if (!p) return std::nullopt;
+    return std::string_view(static_cast<const char*>(p), n);
+}
+
+// librdkafka tells a null field from an empty one by the pointer.
+void* data_of(std::string_view s) { return const_cast<char*>(s.data() ? s.data() : ""); }
+
+}  // namespace
+
+Result<Producer> Producer::create(const Settings& settings, const Properties& defaults, const Properties& forced,
+                                  OnDelivery on_delivery) {
+    auto client = Client::create(settings, Role::producer, defaults, forced,
+                                 [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR); });
+    if (!client) return std::unexpected(client.error());
+    return Producer(std::move(*client), std::move(on_delivery));
+}
+
+Producer::Producer(Client client, OnDelivery on_delivery)
+    : client_(std::move(client)), on_delivery_(std::move(on_delivery)), main_(rd_kafka_queue_get_main(client_.get())) {}
+
+Producer::~Producer() {
+    // Callers flush; whatever is left is abandoned so that destruction never hangs.
+    if (client_.get() && outstanding() > 0) rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    main_.reset();
+    topics_.clear();
+}
+
+std::string Producer::property(const char* name) const {
+    char buf[512];
+    size_t size = sizeof buf;
+    if (rd_kafka_conf_get(rd_kafka_conf(client_.get()), name, buf, &size) != RD_KAFKA_CONF_OK) return {};
+    return buf;
+}
+
+rd_kafka_topic_t* Producer::topic(std::string_view name) {
+    for (auto& [n, t] : topics_)
+        if (n == name) return t.get();
+    std::string owned(name);
+    TopicPtr t(rd_kafka_topic_new(client_.get(), owned.c_str(), nullptr));
+    rd_kafka_topic_t* raw = t.get();
+    topics_.emplace_back(std::move(owned), std::move(t));
+    return raw;
+}
+
+Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_wait) {
+    auto cluster = client_.cluster();
+    if (!cluster) return std::unexpected(cluster.error());
+    if (const auto* t = cluster->find(name)) return *t;
+    rd_kafka_topic_t* rkt = topic(name);
+    auto deadline = std::chrono::steady_clock::now() + creation_wait;
+    for (;;) {
+        const rd_kafka_metadata_t* md = nullptr;
+        auto err = rd_kafka_metadata(client_.get(), 0, rkt, &md, 1000);
+        MetadataPtr holder(md);
+        if (!err && md && md->topic_cnt == 1) {
+            const auto& t = md->topics[0];
+            if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt > 0) return topic_info_of(t);
+            if (t.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+                return fail(Exit::connect, "not authorized to access topic '{}'", name);
+            if (t.err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION)
+                return fail(Exit::usage, "invalid topic name '{}': {}", name, err_name(t.err));
+        }
+        if (std::chrono::steady_clock::now() >= deadline || SignalGuard::interrupted()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return fail(Exit::not_found,
+                "topic '{}' does not exist and was not created (broker auto.create.topics.enable or client "
+                "allow.auto.create.topics is off); create it with 'kpipe topics create {}'",
+                name, name);
+}
+
+std::optional<Rejection> Producer::produce(const Record& r, uint64_t tag) {
+    scratch_headers_.clear();
+    for (const auto& h : r.headers) scratch_headers_.push_back({h.name, h.value});
+    RecordView v{r.topic, r.partition, r.offset, r.timestamp, r.timestamp_type, r.key, r.value, {}};
+    v.headers.swap(scratch_headers_);
+    auto out = produce(v, tag);
+    scratch_headers_.swap(v.headers);
+    return out;
+}
+
+std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
+    rd_kafka_topic_t* rkt = topic(r.topic);
+    if (!rkt) return Rejection{rd_kafka_last_error(), fmt::format("topic '{}': {}", r.topic, err_name(rd_kafka_last_error()))};
+    for (;;) {
+        vus_.clear();
+        auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+            vus_.push_back({});
+            vus_.back().vtype = type;
+            return vus_.back();
+        };
+        add(RD_KAFKA_VTYPE_RKT).u.rkt = rkt;
+        add(RD_KAFKA_VTYPE_PARTITION).u.i32 = r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition;
+        add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+        add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(tag));
+        if (r.timestamp >= 0) add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = r.timestamp;
+        if (r.key) {
+            auto& k = add(RD_KAFKA_VTYPE_KEY);
+            k.u.mem.ptr = data_of(*r.key);
+            k.u.mem.size = r.key->size();
+        }
+        if (r.value) {
+            auto& v = add(RD_KAFKA_VTYPE_VALUE);
+            v.u.mem.ptr = data_of(*r.value);
+            v.u.mem.size = r.value->size();
+        }
+        HeadersPtr headers;
+        if (!r.headers.empty()) {
+            headers.reset(rd_kafka_headers_new(r.headers.size()));
+            for (const auto& h : r.headers)
+                rd_kafka_header_add(headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()),
+                                    h.value ? data_of(*h.value) : nullptr,
+                                    h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+            add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers.get();
+        }
+        ErrorPtr error(rd_kafka_produceva(client_.get(), vus_.data(), vus_.size()));
+        if (!error) {
+            (void)headers.release();  // owned by the queued message now
+            ++queued_;
+            return std::nullopt;
+        }
+        auto code = rd_kafka_error_code(error.get());
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL || SignalGuard::interrupted())
+            return Rejection{code, rd_kafka_error_string(error.get())};
+        poll(100);  // back-pressure: wait for deliveries to make room
+    }
+}
+
+void Producer::report(const rd_kafka_message_t* m) {
+    ++reported_;
+    if (!on_delivery_) return;
+    Delivery d;
+    d.tag = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
+    d.err = m->err;
+    rd_kafka_timestamp_type_t tstype = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    d.record.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : std::string_view{};
+    d.record.partition = m->partition;
+    d.record.offset = m->err ? -1 : m->offset;
+    d.record.timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
+    d.record.timestamp_type = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME      ? TimestampType::create
+                              : tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TimestampType::log_append
+                                                                             : TimestampType::none;
+    d.record.key = bytes_of(m->key, m->key_len);
+    d.record.value = bytes_of(m->payload, m->len);
+    if (m->err) {
+        d.reason = rd_kafka_message_errstr(m);
+        d.possibly_persisted = rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
+        rd_kafka_headers_t* hdrs = nullptr;
+        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+            const char* name = nullptr;
+            const void* value = nullptr;
+            size_t size = 0;
+            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+                d.record.headers.push_back({name, bytes_of(value, size)});
+        }
+    }
+    on_delivery_(d);
+}
+
+size_t Producer::poll(int timeout_ms) {
+    size_t served = 0;
+    const rd_kafka_message_t* batch[256];
+    int wait = timeout_ms;
+    while (served < reports_per_poll) {
+        EventPtr ev(rd_kafka_queue_poll(main_.get(), wait));
+        if (!ev) break;
+        wait = 0;
+        if (rd_kafka_event_type(ev.get()) != RD_KAFKA_EVENT_DR) continue;
+        size_t n = 0;
+        while ((n = rd_kafka_event_message_array(ev.get(), batch, std::size(batch))) > 0) {
+            for (size_t i = 0; i < n; ++i) report(batch[i]);
+            served += n;
+        }
+    }
+    return served;
+}
+
+uint64_t Producer::flush(Millis timeout, bool stop_on_signal) {
+    using clock = std::chrono::steady_clock;
+    auto deadline = clock::now() + timeout;
+    while (outstanding() > 0) {
+        if (stop_on_signal && SignalGuard::interrupted()) break;
+        auto left = std::chrono::duration_cast<Millis>(deadline - clock::now()).count();
+        if (left <= 0) break;
+        poll(static_cast<int>(std::min<long long>(left, 100)));
+    }
+    return outstanding();
+}
+
+void Producer::purge(Millis timeout) {
+    if (outstanding() == 0) return;
+    rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    flush(timeout, false);
+}
+
+}  // namespace kpipe::kafka
