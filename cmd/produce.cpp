@@ -252,7 +252,7 @@ private:
 };
 
 void ProduceRun::check_topic() {
-    auto topic = value_or_throw(producer_.topic_info(opts_.topic, std::min<Millis>(settings_.timeout, Millis(5000))));
+    auto topic = value_or_throw(producer_.topic_info(opts_.topic, std::min<Millis>(settings_.timeout, Millis(3000))));
     if (opts_.partition >= static_cast<int32_t>(topic.partitions.size()))
         throw Failure{{Exit::not_found, fmt::format("partition {} of topic '{}' does not exist (it has {})",
                                                     opts_.partition, opts_.topic, topic.partitions.size())}};

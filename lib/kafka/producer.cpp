@@ -62,6 +62,9 @@ Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_
     if (!cluster) return std::unexpected(cluster.error());
     if (const auto* t = cluster->find(name)) return *t;
     rd_kafka_topic_t* rkt = topic(name);
+    // The broker answers "unknown topic" while it creates one, so wait a little, unless
+    // the client itself asked it not to create topics.
+    if (property("allow.auto.create.topics") == "false") creation_wait = Millis(0);
     auto deadline = std::chrono::steady_clock::now() + creation_wait;
     for (;;) {
         const rd_kafka_metadata_t* md = nullptr;
@@ -76,7 +79,7 @@ Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_
                 return fail(Exit::usage, "invalid topic name '{}': {}", name, err_name(t.err));
         }
         if (std::chrono::steady_clock::now() >= deadline || SignalGuard::interrupted()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return fail(Exit::not_found,
                 "topic '{}' does not exist and was not created (broker auto.create.topics.enable or client "
