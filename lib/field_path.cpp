@@ -53,7 +53,7 @@ Result<FieldPath> FieldPath::parse(std::string_view text) {
                 continue;
             }
             size_t start = c.pos;
-            while (!c.done() && c.peek() != '.' && c.peek() != '[') ++c.pos;
+            while (!c.done() && c.peek() != '.' && c.peek() != '[' && c.peek() != ']') ++c.pos;
             if (c.pos == start) return bad(start, "empty name");
             fp.steps_.push_back({std::string(text.substr(start, c.pos - start)), 0, false});
         } else if (ch == '[') {
