@@ -1,8 +1,127 @@
-// kpipe consume: not written yet.
+// kpipe consume: records out as lossless JSON lines (or values, or a template).
+#include <unistd.h>
+
 #include "command.hpp"
+#include "consume_loop.hpp"
+#include "signals.hpp"
+#include "timestamp.hpp"
 
 namespace kpipe::cli {
+namespace {
 
-void register_consume(CLI::App&, Commands&) {}
+struct ConsumeOptions {
+    std::vector<std::string> topics;
+    std::string group;
+    bool no_commit = false;
+    std::string from;
+    std::string until;
+    std::string partitions;
+    int64_t count = -1;
+    bool exit_at_end = false;
+    std::string idle;
+    std::string output = "envelope";
+    std::string format;
+    std::string time_format = "ms";
+    std::string filter;
+    bool wait_for_topic = false;
+    bool pipe_batch = false;
+};
+
+ConsumeRequest request_from(const ConsumeOptions& o) {
+    ConsumeRequest r;
+    r.topics = o.topics;
+    if (!o.group.empty()) r.group = o.group;
+    r.commit = !o.no_commit;
+    r.plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms()));
+    r.from_given = !o.from.empty();
+    if (!o.partitions.empty()) r.partitions = value_or_throw(parse_partition_list(o.partitions));
+    r.count = o.count;
+    r.exit_at_end = o.exit_at_end;
+    if (!o.idle.empty()) r.idle = value_or_throw(parse_duration(o.idle));
+    r.wait_for_topic = o.wait_for_topic;
+    return r;
+}
+
+Exit run_consume(const Settings& s, const ConsumeOptions& o) {
+    ConsumeRequest r = request_from(o);
+    PrintOptions po;
+    po.format = !o.format.empty() ? OutputFormat::template_
+                : o.output == "value" ? OutputFormat::value
+                                      : OutputFormat::envelope;
+    po.template_text = o.format;
+    po.iso_time = o.time_format == "iso";
+    po.filter = o.filter;
+    auto printer = value_or_throw(RecordPrinter::create(po));
+
+    Output out(STDOUT_FILENO);
+    // With a group reading into a pipe, a record counts as written once the reader has
+    // taken it out of the pipe: `| head -n 5` commits exactly five.
+    out.set_exact(r.group && r.commit && !o.pipe_batch);
+    SignalGuard guard;
+    auto outcome = value_or_throw(consume(s, r, *printer, out));
+    if (printer->filter_errors() > 0)
+        fmt::print(stderr, "kpipe: --filter failed on {} record(s), skipped; first: {}\n", printer->filter_errors(),
+                   printer->first_filter_error());
+    return outcome.exit;
+}
+
+}  // namespace
+
+void register_consume(CLI::App& app, Commands& out) {
+    auto o = std::make_shared<ConsumeOptions>();
+    auto* c = app.add_subcommand("consume", "Read records and write them to stdout as JSON lines");
+    c->footer(
+        "Output: one JSON envelope per line (lossless; `kpipe produce --format envelope` reads it back):\n"
+        "  {\"topic\":..,\"partition\":..,\"offset\":..,\"timestamp\":..,\"timestamp_type\":..,\"key\":..,\"value\":..,"
+        "\"headers\":[[name,value],..]}\n"
+        "  key/value are embedded as JSON when they are JSON, else strings with key_encoding/value_encoding\n"
+        "  \"text\" or \"base64\".\n"
+        "Offsets (--from/--until): beginning | end | stored | N | +N (N after the log start) | -N (N before\n"
+        "  the end) | @TIME (epoch ms, ISO-8601, or a duration ago: @-1h); ranges FROM:TO (TO exclusive);\n"
+        "  per partition P=SPEC, e.g. --from 0=100,1=end, or end,0=100 (a bare spec for the other partitions).\n"
+        "Template (-f): %t topic  %p partition  %o offset  %k key  %s value  %T timestamp  %h headers\n"
+        "  (name=value,...)  %K key length  %S value length (-1 when null)  %% percent;\n"
+        "  escapes \\n \\t \\r \\\\ \\0.\n"
+        "Exit: 0 at the end (-e, --until, -n, --idle), on a broken pipe, and on Ctrl-C when reading without\n"
+        "  an end; 130 on Ctrl-C before -e/-n/--until were reached; 5 unknown topic; 4 broker unreachable.");
+    c->add_option("topic", o->topics, "Topic names, or regexes starting with ^ (e.g. '^click.*')")
+        ->required()
+        ->type_name("TOPIC");
+    c->add_option("-g,--group", o->group,
+                  "Join consumer group NAME: partitions are shared with the group's other members and offsets "
+                  "are committed only for records already written to stdout")
+        ->type_name("NAME");
+    c->add_flag("--no-commit", o->no_commit, "With -g: read with the group but commit nothing");
+    c->add_option("--from", o->from,
+                  "Where to start (default: beginning; with -g the group's committed offset, or beginning for a "
+                  "new group); FROM:TO also sets the end")
+        ->type_name("SPEC");
+    c->add_option("--until", o->until, "Stop before this offset (exclusive), per partition")->type_name("SPEC");
+    c->add_option("-p,--partition", o->partitions, "Only these partitions, e.g. 0,2,5-7 (not with -g)")
+        ->type_name("LIST");
+    c->add_option("-n,--count", o->count, "Exit after writing N records")->type_name("N")->check(CLI::NonNegativeNumber);
+    c->add_flag("-e,--exit-at-end", o->exit_at_end,
+                "Exit 0 once every assigned partition reaches the end it had when reading started (also with "
+                "compaction gaps, transactions and -g)");
+    c->add_option("--idle", o->idle, "Exit 0 after DURATION without a record, e.g. 5s")->type_name("DURATION");
+    c->add_option("--output", o->output, "envelope (JSON line, default) or value (the value bytes and a newline)")
+        ->check(CLI::IsMember({"envelope", "value"}))
+        ->type_name("FORMAT");
+    c->add_option("-f,--format", o->format, "Write each record with this template instead (tokens below)")
+        ->type_name("TEMPLATE");
+    c->add_option("--time-format", o->time_format,
+                  "Timestamps in the envelope and %T: ms (epoch milliseconds) or iso (ISO-8601 UTC)")
+        ->check(CLI::IsMember({"ms", "iso"}))
+        ->type_name("ms|iso");
+    c->add_option("--filter", o->filter,
+                  "Keep only records for which this jq expression on the envelope is true, e.g. "
+                  "'.value.action == \"view\"'")
+        ->type_name("EXPR");
+    c->add_flag("--wait-for-topic", o->wait_for_topic, "Wait for a missing topic to appear instead of exiting 5");
+    c->add_flag("--pipe-batch", o->pipe_batch,
+                "With -g into a pipe: write in large chunks (faster) and count records as written once the pipe "
+                "took them, so `| head` may leave more committed than it printed");
+    out.push_back({c, [o](const Settings& s) { return run_consume(s, *o); }});
+}
 
 }  // namespace kpipe::cli

@@ -1,0 +1,242 @@
+#include "kafka/consumer.hpp"
+
+#include <unistd.h>
+
+#include <cstring>
+
+namespace kpipe::kafka {
+
+namespace {
+
+PartitionListPtr to_list(const std::vector<TopicPartition>& tps) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
+    for (const auto& tp : tps) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+    return list;
+}
+
+PartitionListPtr to_list(const std::vector<StartAt>& starts) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(starts.size())));
+    for (const auto& s : starts)
+        rd_kafka_topic_partition_list_add(list.get(), s.tp.topic.c_str(), s.tp.partition)->offset =
+            s.offset.value_or(RD_KAFKA_OFFSET_INVALID);
+    return list;
+}
+
+std::vector<TopicPartition> from_list(const rd_kafka_topic_partition_list_t* list) {
+    std::vector<TopicPartition> out;
+    if (!list) return out;
+    for (int i = 0; i < list->cnt; ++i) out.push_back({list->elems[i].topic, list->elems[i].partition});
+    return out;
+}
+
+Result<void> check(rd_kafka_resp_err_t err, std::string_view what) {
+    if (!err) return {};
+    return fail(exit_for(err), "{}: {}", what, err_name(err));
+}
+
+Result<void> check(rd_kafka_error_t* error, std::string_view what) {
+    ErrorPtr e(error);
+    if (!e) return {};
+    return fail(exit_for(rd_kafka_error_code(e.get())), "{}: {}", what, rd_kafka_error_string(e.get()));
+}
+
+}  // namespace
+
+Result<Consumer> Consumer::create(const Settings& settings, const ConsumerOptions& options) {
+    Properties forced{{"enable.partition.eof", "true"}, {"enable.auto.offset.store", "false"}};
+    Properties defaults = options.defaults;
+    if (options.group) {
+        forced["group.id"] = *options.group;
+        forced["enable.auto.commit"] = options.commit ? "true" : "false";
+        defaults.emplace("auto.offset.reset", "earliest");
+    } else {
+        // librdkafka wants a group.id even for assign(); this one never joins or commits.
+        forced["enable.auto.commit"] = "false";
+        defaults.emplace("auto.offset.reset", "earliest");
+        defaults.emplace("group.id", fmt::format("kpipe-assign-{}-{}", getpid(), rd_kafka_version()));
+    }
+    auto hook = [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_REBALANCE); };
+    auto client = Client::create(settings, Role::consumer, defaults, forced, hook);
+    if (!client) return std::unexpected(client.error());
+    rd_kafka_poll_set_consumer(client->get());
+    QueuePtr q(rd_kafka_queue_get_consumer(client->get()));
+    return Consumer(std::move(*client), std::move(q), options);
+}
+
+Consumer::~Consumer() {
+    if (client_.get() && !closed_) (void)close();
+}
+
+bool Consumer::cooperative() const {
+    const char* p = rd_kafka_rebalance_protocol(client_.get());
+    return p && std::strcmp(p, "COOPERATIVE") == 0;
+}
+
+Result<void> Consumer::assign(const std::vector<StartAt>& starts) {
+    auto list = to_list(starts);
+    return check(rd_kafka_assign(client_.get(), list.get()), "assign partitions");
+}
+
+Result<void> Consumer::subscribe(const std::vector<std::string>& topics) {
+    auto list = PartitionListPtr(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    return check(rd_kafka_subscribe(client_.get(), list.get()), "subscribe");
+}
+
+Result<void> Consumer::accept(const std::vector<StartAt>& starts) {
+    auto list = to_list(starts);
+    if (cooperative()) return check(rd_kafka_incremental_assign(client_.get(), list.get()), "assign partitions");
+    return check(rd_kafka_assign(client_.get(), list.get()), "assign partitions");
+}
+
+Result<void> Consumer::release(const std::vector<TopicPartition>& tps) {
+    if (cooperative()) {
+        auto list = to_list(tps);
+        return check(rd_kafka_incremental_unassign(client_.get(), list.get()), "unassign partitions");
+    }
+    return check(rd_kafka_assign(client_.get(), nullptr), "unassign partitions");
+}
+
+void Consumer::poll(Polled& out, int timeout_ms) {
+    current_.reset();
+    out.kind = Polled::Kind::none;
+    EventPtr ev(rd_kafka_queue_poll(queue_.get(), timeout_ms));
+    if (!ev) return;
+    switch (rd_kafka_event_type(ev.get())) {
+        case RD_KAFKA_EVENT_FETCH: {
+            const rd_kafka_message_t* m = rd_kafka_event_message_next(ev.get());
+            if (!m) return;
+            out.tp.partition = m->partition;
+            if (m->err) {
+                out.tp.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+                out.offset = m->offset;
+                if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    out.kind = Polled::Kind::end_of_partition;
+                } else {
+                    out.kind = Polled::Kind::error;
+                    out.err = m->err;
+                    out.fatal = false;
+                    out.message = rd_kafka_message_errstr(m);
+                }
+                return;
+            }
+            auto& r = out.record;
+            r.topic = rd_kafka_topic_name(m->rkt);
+            r.partition = m->partition;
+            r.offset = m->offset;
+            rd_kafka_timestamp_type_t tstype;
+            r.timestamp = rd_kafka_message_timestamp(m, &tstype);
+            r.timestamp_type = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? TimestampType::create
+                               : tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TimestampType::log_append
+                                                                              : TimestampType::none;
+            if (m->key) r.key.emplace(static_cast<const char*>(m->key), m->key_len);
+            else r.key.reset();
+            if (m->payload) r.value.emplace(static_cast<const char*>(m->payload), m->len);
+            else r.value.reset();
+            r.headers.clear();
+            rd_kafka_headers_t* hdrs = nullptr;
+            if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+                const char* name;
+                const void* value;
+                size_t size;
+                for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
+                    HeaderView h{name, std::nullopt};
+                    if (value) h.value.emplace(static_cast<const char*>(value), size);
+                    r.headers.push_back(h);
+                }
+            }
+            out.kind = Polled::Kind::record;
+            current_ = std::move(ev);
+            return;
+        }
+        case RD_KAFKA_EVENT_REBALANCE: {
+            auto err = rd_kafka_event_error(ev.get());
+            out.partitions = from_list(rd_kafka_event_topic_partition_list(ev.get()));
+            if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                out.kind = Polled::Kind::assigned;
+            } else {
+                out.kind = Polled::Kind::revoked;
+            }
+            return;
+        }
+        case RD_KAFKA_EVENT_ERROR: {
+            out.kind = Polled::Kind::error;
+            out.err = rd_kafka_event_error(ev.get());
+            out.fatal = rd_kafka_event_error_is_fatal(ev.get()) != 0;
+            const char* s = rd_kafka_event_error_string(ev.get());
+            out.message = s ? s : err_name(out.err);
+            if (out.fatal) {
+                char buf[512];
+                out.err = rd_kafka_fatal_error(client_.get(), buf, sizeof buf);
+                out.message = buf;
+            }
+            out.tp = {};
+            if (rd_kafka_topic_partition_t* tp = rd_kafka_event_topic_partition(ev.get())) {
+                out.tp = {tp->topic, tp->partition};
+                if (out.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    out.kind = Polled::Kind::end_of_partition;
+                    out.offset = tp->offset;
+                }
+                rd_kafka_topic_partition_destroy(tp);
+            }
+            return;
+        }
+        default: return;
+    }
+}
+
+std::vector<int64_t> Consumer::positions(const std::vector<TopicPartition>& tps) {
+    auto list = to_list(tps);
+    std::vector<int64_t> out(tps.size(), -1);
+    if (rd_kafka_position(client_.get(), list.get())) return out;
+    for (int i = 0; i < list->cnt; ++i)
+        if (!list->elems[i].err && list->elems[i].offset >= 0) out[static_cast<size_t>(i)] = list->elems[i].offset;
+    return out;
+}
+
+void Consumer::pause(const std::vector<TopicPartition>& tps) {
+    auto list = to_list(tps);
+    rd_kafka_pause_partitions(client_.get(), list.get());
+}
+
+Result<void> Consumer::store(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) {
+    if (!grouped() || next_offsets.empty()) return {};
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+    for (const auto& [tp, off] : next_offsets)
+        rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = off;
+    auto err = rd_kafka_offsets_store(client_.get(), list.get());
+    // A partition revoked meanwhile reports _STATE: nothing to store for it any more.
+    if (err && err != RD_KAFKA_RESP_ERR__STATE && err != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+        return check(err, "store offsets");
+    return {};
+}
+
+Result<void> Consumer::commit() {
+    if (!grouped() || !options_.commit) return {};
+    auto err = rd_kafka_commit(client_.get(), nullptr, 0);
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return {};
+    return check(err, fmt::format("commit offsets of group '{}'", *options_.group));
+}
+
+Result<void> Consumer::close() {
+    if (closed_ || !client_.get()) return {};
+    closed_ = true;
+    current_.reset();
+    if (!grouped()) {
+        rd_kafka_assign(client_.get(), nullptr);
+        return check(rd_kafka_consumer_close(client_.get()), "close consumer");
+    }
+    // Leave the group: serve the final revoke from the queue until the consumer is closed.
+    if (auto r = check(rd_kafka_consumer_close_queue(client_.get(), queue_.get()), "close consumer"); !r) return r;
+    while (!rd_kafka_consumer_closed(client_.get())) {
+        EventPtr ev(rd_kafka_queue_poll(queue_.get(), 100));
+        if (!ev || rd_kafka_event_type(ev.get()) != RD_KAFKA_EVENT_REBALANCE) continue;
+        if (cooperative())
+            (void)check(rd_kafka_incremental_unassign(client_.get(), rd_kafka_event_topic_partition_list(ev.get())), "");
+        else
+            rd_kafka_assign(client_.get(), nullptr);
+    }
+    return {};
+}
+
+}  // namespace kpipe::kafka
