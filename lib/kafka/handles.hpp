@@ -28,6 +28,8 @@ using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, Deleter<rd_
 using ErrorPtr = std::unique_ptr<rd_kafka_error_t, Deleter<rd_kafka_error_destroy>>;
 using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, Deleter<rd_kafka_headers_destroy>>;
 using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destroy>>;
+using ListGroupOffsetsPtr =
+    std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, Deleter<rd_kafka_ListConsumerGroupOffsets_destroy>>;
 
 inline void destroy_metadata(const rd_kafka_metadata_t* m) noexcept { rd_kafka_metadata_destroy(m); }
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<destroy_metadata>>;
