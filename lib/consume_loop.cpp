@@ -211,6 +211,7 @@ Result<Loop::Stop> Loop::flush() {
     if (!st) return std::unexpected(st.error());
     switch (*st) {
         case Output::State::open: {
+            sink_.flushed();
             auto stored = store();
             if (!stored) return std::unexpected(stored.error());
             return Stop::none;

@@ -21,6 +21,8 @@ public:
     virtual bool append(const RecordView& r, std::string& out) = 0;
     // About once a second while consuming, and once with final=true at the end.
     virtual void tick(bool final) { (void)final; }
+    // After buffered output went out (e.g. to redraw a status line below it).
+    virtual void flushed() {}
 };
 
 enum class OutputFormat { envelope, value, template_ };
