@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 
+#include <fmt/ranges.h>
+
 #include "command.hpp"
 #include "envelope.hpp"
 #include "field_path.hpp"
@@ -451,13 +453,16 @@ std::string ProduceRun::failure_reason(const kafka::Delivery& d) const {
             return "not acknowledged: stopped while it was in flight (the broker may have written it)";
         default: break;
     }
-    std::string reason = fmt::format("not delivered: {}", d.reason);
+    std::vector<std::string> notes;
+    if (d.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) notes.push_back("after the delivery timeout");
+    if (d.possibly_persisted) notes.push_back("the broker may have written it");
     if (d.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
-        reason += " (delivery timeout";
-        if (auto last = producer_.client().last_error(); !last.empty()) reason += "; last error: " + last;
-        reason += ")";
+        std::string last = producer_.client().last_error();
+        if (last.starts_with("[thrd:")) last.erase(0, std::min(last.size(), last.find("]: ") + 3));
+        if (!last.empty()) notes.push_back("last error: " + last);
     }
-    if (d.possibly_persisted && d.err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) reason += " (the broker may have written it)";
+    std::string reason = fmt::format("not delivered: {}", d.reason);
+    if (!notes.empty()) reason += fmt::format(" ({})", fmt::join(notes, "; "));
     return reason;
 }
 

@@ -162,7 +162,7 @@ void Producer::report(const rd_kafka_message_t* m) {
     d.record.key = bytes_of(m->key, m->key_len);
     d.record.value = bytes_of(m->payload, m->len);
     if (m->err) {
-        d.reason = rd_kafka_message_errstr(m);
+        d.reason = rd_kafka_err2str(m->err);
         d.possibly_persisted = rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
         rd_kafka_headers_t* hdrs = nullptr;
         if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
@@ -201,7 +201,11 @@ uint64_t Producer::flush(Millis timeout, bool stop_on_signal) {
         if (stop_on_signal && SignalGuard::interrupted()) break;
         auto left = std::chrono::duration_cast<Millis>(deadline - clock::now()).count();
         if (left <= 0) break;
-        poll(static_cast<int>(std::min<long long>(left, 100)));
+        // While rd_kafka_flush() runs, librdkafka sends at once instead of lingering; in
+        // event mode it only waits, so the reports are served here.
+        rd_kafka_flush(client_.get(), static_cast<int>(std::min<long long>(left, 10)));
+        while (poll(0) > 0) {
+        }
     }
     return outstanding();
 }
