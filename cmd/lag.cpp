@@ -20,14 +20,13 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr size_t status_window = 10;  // samples kept per group for rates and status
-
 struct LagOptions {
     Format format = Format::table;
     std::vector<std::string> groups;
     std::string topic;
     std::string watch;  // interval; empty: no watch
     int count = 0;      // with --watch: stop after this many samples (0: until Ctrl-C)
+    int window = 10;    // samples kept per group for rates and status
     int64_t max_lag = -1;
     std::string max_time_lag;
     bool no_time_lag = false;
@@ -43,13 +42,13 @@ struct GroupView {
 
 using Windows = std::map<std::string, std::vector<lag::Sample>>;
 
-std::vector<GroupView> update(Windows& windows, const kafka::LagSnapshot& snap) {
+std::vector<GroupView> update(Windows& windows, const kafka::LagSnapshot& snap, size_t keep) {
     std::vector<GroupView> views;
     for (const auto& g : snap.groups) {
         auto& w = windows[g.name];
         w.push_back({snap.at_ms, g});
-        if (w.size() > status_window) w.erase(w.begin());
-        GroupView v{&w.back().group, lag::evaluate(w), {}, {}};
+        if (w.size() > keep) w.erase(w.begin());
+        GroupView v{&w.back().group, lag::evaluate(w, keep), {}, {}};
         if (w.size() >= 2) {
             const auto& first = w.front();
             v.rates = lag::rates(first.group, first.at_ms, g, snap.at_ms);
@@ -116,7 +115,10 @@ ordered_json document(const kafka::LagSnapshot& snap, const std::vector<GroupVie
 // ---- table ------------------------------------------------------------------------
 
 std::string dash(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "-"; }
-std::string age(const std::optional<int64_t>& ms) { return ms ? format_duration(Millis(*ms)) : "-"; }
+std::string age(const std::optional<int64_t>& ms) {
+    if (!ms) return "-";
+    return *ms == 0 ? "0s" : format_duration(Millis(*ms));
+}
 std::string rate(const std::optional<double>& r) { return r ? fmt::format("{:.1f}", *r) : "-"; }
 
 std::string_view status_color(const Style& st, lag::Status s) {
@@ -165,8 +167,8 @@ std::string render_group(const GroupView& v, const Style& st, bool with_rates) {
     return out + table.render() + "\n";
 }
 
-std::string render(const std::vector<GroupView>& views, const Style& st, bool with_rates) {
-    if (views.empty()) return fmt::format("{}(no consumer groups){}\n", st.dim(), st.reset());
+std::string render(const std::vector<GroupView>& views, const Style& st, bool with_rates, bool named) {
+    if (views.empty()) return named ? "" : fmt::format("{}(no consumer groups){}\n", st.dim(), st.reset());
     std::string out;
     for (const auto& v : views) out += render_group(v, st, with_rates);
     return out;
@@ -215,7 +217,11 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
     const bool watching = !o.watch.empty();
     Millis interval{0};
     if (watching) {
-        interval = duration_option(o.watch, "--watch");
+        auto d = parse_duration(o.watch);
+        if (!d)
+            throw Failure{{Exit::usage, fmt::format("--watch: {}; name groups before --watch, or write --watch=INTERVAL",
+                                                    d.error().message)}};
+        interval = *d;
         if (interval.count() < 100)
             throw Failure{{Exit::usage, fmt::format("--watch: interval must be at least 100ms, got {}", o.watch)}};
     }
@@ -232,8 +238,8 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
 
     if (!watching) {
         auto snap = value_or_throw(kafka::observe_lag(admin, q));
-        auto views = update(windows, snap);
-        if (!emit(format == Format::json ? document(snap, views).dump() + "\n" : render(views, style, false)))
+        auto views = update(windows, snap, static_cast<size_t>(o.window));
+        if (!emit(format == Format::json ? document(snap, views).dump() + "\n" : render(views, style, false, !o.groups.empty())))
             return Exit::ok;
         return check(snap, gates, s, false);
     }
@@ -244,7 +250,7 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
     for (int n = 1;; ++n) {
         auto snap = value_or_throw(kafka::observe_lag(admin, q));
         if (SignalGuard::interrupted()) return Exit::ok;
-        auto views = update(windows, snap);
+        auto views = update(windows, snap, static_cast<size_t>(o.window));
         std::string out;
         if (format == Format::json) {
             out = document(snap, views).dump() + "\n";
@@ -252,7 +258,7 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
             if (terminal) out = "\x1b[H\x1b[2J";
             out += fmt::format("{}kpipe lag every {}, {} (Ctrl-C to stop){}\n\n", style.dim(), format_duration(interval),
                                format_local_time(snap.at_ms, false), style.reset());
-            out += render(views, style, true);
+            out += render(views, style, true, !o.groups.empty());
         }
         if (!emit(out)) return Exit::ok;
         if (Exit e = check(snap, gates, s, true); e != Exit::ok) return e;
@@ -276,9 +282,9 @@ void register_lag(CLI::App& app, Commands& out) {
         "Per group, topic and partition: committed offset, log end offset, lag in records, time lag (how old\n"
         "the record at the committed offset is; 0 when caught up) and the member owning the partition;\n"
         "totals per topic and group. Partitions without a committed offset show '-' (null in JSON).\n"
-        "Status over the last 10 samples: OK; WARN lag rising across the window; STALL lag above zero and\n"
-        "the committed offset not moving while the group has members; STOP lag above zero, no members and\n"
-        "no commits. WARN and STALL need --watch.\n"
+        "Status over the last --window samples: OK; WARN lag rising across the window; STALL lag above zero\n"
+        "and the committed offset not moving while the group has members; STOP lag above zero, no members\n"
+        "and no commits. WARN and STALL need --watch and a full window. Rates are over the window.\n"
         "JSON (-o json, and --watch when piped): {\"time\", \"groups\": [{\"group\", \"state\", \"members\",\n"
         "\"status\", \"reason\", \"totals\", \"topics\": [...], \"partitions\": [{\"topic\", \"partition\",\n"
         "\"committed\", \"end\", \"lag\", \"time_lag_ms\", \"owner\": {\"client_id\", \"host\"}}]}]}; totals and\n"
@@ -298,6 +304,11 @@ void register_lag(CLI::App& app, Commands& out) {
         ->default_str("2s")
         ->type_name("INTERVAL");
     lag->add_option("--count", o->count, "With --watch: stop after N samples")->check(CLI::PositiveNumber)->type_name("N");
+    lag->add_option("--window", o->window,
+                    "With --watch: samples kept per group for rates and status; WARN and STALL need a full window "
+                    "(default 10)")
+        ->check(CLI::Range(2, 1000))
+        ->type_name("N");
     lag->add_option("--max-lag", o->max_lag, "Exit 6 when a partition's lag exceeds N records")
         ->check(CLI::NonNegativeNumber)
         ->type_name("N");

@@ -136,7 +136,7 @@ std::string where(const Key& k) { return fmt::format("{}[{}]", k.first, k.second
 
 }  // namespace
 
-Verdict evaluate(const std::vector<Sample>& window) {
+Verdict evaluate(const std::vector<Sample>& window, size_t min_samples) {
     if (window.empty()) return {Status::ok, "no samples"};
     const Group& last = window.back().group;
     std::map<Key, History> hist;
@@ -160,6 +160,7 @@ Verdict evaluate(const std::vector<Sample>& window) {
         lag_now += *l;
     }
     const bool several = window.size() >= 2;
+    const bool trend = window.size() >= std::max<size_t>(2, min_samples);
     const std::string span = format_duration(Millis(window.back().at_ms - window.front().at_ms));
     if (lagging.empty()) {
         if (hist.empty()) return {Status::ok, "no committed offsets"};
@@ -180,17 +181,19 @@ Verdict evaluate(const std::vector<Sample>& window) {
         return {Status::stop, fmt::format("no members and no commits{}; lag {} on {} partition{}",
                                           several ? " in " + span : "", lag_now, lagging.size(),
                                           lagging.size() == 1 ? "" : "s")};
-    if (several && last.members > 0 && stuck)
+    if (trend && last.members > 0 && stuck)
         return {Status::stall,
                 fmt::format("committed offset not moving for {} on {} partition{} with lag (e.g. {} at {}, lag {})",
                             span, stuck_count, stuck_count == 1 ? "" : "s", where(stuck->first),
                             stuck->second->committed.back(), stuck->second->lag.back())};
-    if (several && rising)
+    if (trend && rising)
         return {Status::warn,
                 fmt::format("lag rising over {} on {} partition{} (e.g. {} {} -> {})", span, rising_count,
                             rising_count == 1 ? "" : "s", where(rising->first), rising->second->lag.front(),
                             rising->second->lag.back())};
     if (!several) return {Status::ok, fmt::format("lag {}; one sample, trend unknown (use --watch)", lag_now)};
+    if (!trend)
+        return {Status::ok, fmt::format("lag {}; trend after {} samples ({} so far)", lag_now, min_samples, window.size())};
     return {Status::ok, fmt::format("lag {}, not rising over {}", lag_now, span)};
 }
 

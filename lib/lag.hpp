@@ -108,8 +108,8 @@ struct Sample {
 //   STALL  the group has members and a lagging partition's committed offset did not move;
 //   WARN   on a lagging partition the lag never fell and ended higher than it started;
 //   OK     otherwise (including no lagging partition at all).
-// STALL and WARN need two samples or more; with one, the reason says so.
-Verdict evaluate(const std::vector<Sample>& window);
+// STALL and WARN need `min_samples` samples (two at least); until then the reason says so.
+Verdict evaluate(const std::vector<Sample>& window, size_t min_samples = 2);
 
 // One line per partition above a threshold: "group 'g' topic 't' partition 3: lag 120 > 100".
 struct Limits {

@@ -129,6 +129,11 @@ TEST_CASE("status: STALL when members do not move the committed offset") {
     auto v = evaluate(window(2, {{5, 10}, {5, 10}, {5, 11}}));
     CHECK(v.status == Status::stall);
     CHECK(v.reason == "committed offset not moving for 2s on 1 partition with lag (e.g. t[0] at 5, lag 6)");
+    // Not before the window is full.
+    auto early = evaluate(window(2, {{5, 10}, {5, 10}, {5, 11}}), 4);
+    CHECK(early.status == Status::ok);
+    CHECK(early.reason == "lag 6; trend after 4 samples (3 so far)");
+    CHECK(evaluate(window(2, {{5, 10}, {5, 10}, {5, 11}, {5, 11}}), 4).status == Status::stall);
     // One sample cannot show a stall.
     auto one = evaluate(window(2, {{5, 10}}));
     CHECK(one.status == Status::ok);
