@@ -287,19 +287,22 @@ def test_watch_emits_one_json_document_per_interval_with_rates(run, brokers, top
 
     def produce_and_commit():
         producer = Producer({"bootstrap.servers": brokers, "linger.ms": 0})
-        committed = 10
-        while not stop.is_set():
-            producer.produce(name, value=b"more", partition=0)
-            producer.flush(10)
-            committed += 1
-            if committed % 4 == 0:
-                commit(brokers, group, {(name, 0): committed - 2})
-            time.sleep(0.05)
+        committer = Consumer({"bootstrap.servers": brokers, "group.id": group, "enable.auto.commit": False})
+        end = 10
+        try:
+            while not stop.is_set():
+                producer.produce(name, value=b"more", partition=0)
+                producer.flush(10)
+                end += 1
+                committer.commit(offsets=[TopicPartition(name, 0, end - 2)], asynchronous=False)
+                time.sleep(0.05)
+        finally:
+            committer.close()
 
     t = threading.Thread(target=produce_and_commit, daemon=True)
     t.start()
     try:
-        r = run("lag", group, "--watch", "1s", "--count", "2")
+        r = run("lag", group, "--watch", "2s", "--count", "2")
     finally:
         stop.set()
         t.join(30)
