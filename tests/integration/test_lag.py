@@ -8,6 +8,9 @@ confluent_kafka consumer stands in for a live member.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import threading
 import time
 
@@ -321,6 +324,29 @@ def test_watch_emits_one_json_document_per_interval_with_rates(run, brokers, top
     assert second["totals"]["consume_rate"] == pytest.approx((p2["committed"] - p1["committed"]) / seconds, abs=0.01)
     for g in (first, second):
         assert g["status"] in ("OK", "WARN", "STALL", "STOP") and g["reason"]
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "closed pipe"])
+def test_watch_stops_cleanly(kpipe_bin, brokers, topic, request, stop):
+    name = topic()
+    group = group_name(request)
+    fill(brokers, name, {0: 3}, now_ms())
+    commit(brokers, group, {(name, 0): 1})
+    p = subprocess.Popen([str(kpipe_bin), "lag", group, "--watch", "200ms"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env={**os.environ, "KPIPE_BROKERS": brokers})
+    try:
+        doc = json.loads(p.stdout.readline())
+        assert only_group(doc, group)["totals"]["lag"] == 2
+        if stop == "ctrl-c":
+            p.send_signal(signal.SIGINT)
+        else:
+            p.stdout.close()
+        assert p.wait(30) == 0
+        assert p.stderr.read() == b""
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def test_group_made_by_kpipe_consume(run, brokers, topic, request):
