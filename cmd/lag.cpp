@@ -185,18 +185,14 @@ bool emit(const std::string& s) {
     throw Failure{{Exit::runtime, fmt::format("cannot write to stdout: {}", std::strerror(errno))}};
 }
 
-struct Gates {
-    lag::Limits limits;
-    bool any() const { return limits.max_lag || limits.max_time_lag_ms; }
-};
-
-Exit check(const kafka::LagSnapshot& snap, const Gates& gates, const Settings& s, bool watching) {
+// Exit code for a sample: missing groups, then thresholds; offenders listed on stderr.
+Exit check(const kafka::LagSnapshot& snap, const lag::Limits& limits, const Settings& s, bool watching) {
     for (const auto& g : snap.missing) fmt::print(stderr, "kpipe: consumer group '{}' does not exist\n", g);
     if (!snap.missing.empty()) return Exit::not_found;
-    auto bad = lag::offenders(snap.groups, gates.limits);
+    auto bad = lag::offenders(snap.groups, limits);
     for (const auto& line : bad) fmt::print(stderr, "kpipe: {}\n", line);
     if (!bad.empty()) return Exit::threshold;
-    auto unknown = lag::unverified(snap.groups, gates.limits);
+    auto unknown = lag::unverified(snap.groups, limits);
     if (unknown.empty()) return Exit::ok;
     if (!s.quiet || !watching)
         fmt::print(stderr, "kpipe: time lag unknown (no record read within {}) for {}{}\n", format_duration(s.timeout),
@@ -204,24 +200,20 @@ Exit check(const kafka::LagSnapshot& snap, const Gates& gates, const Settings& s
     return watching ? Exit::ok : Exit::runtime;
 }
 
-Millis duration_option(const std::string& text, std::string_view flag) {
+Millis duration_option(const std::string& text, std::string_view flag, std::string_view hint = "") {
     auto d = parse_duration(text);
-    if (!d) throw Failure{{Exit::usage, fmt::format("{}: {}", flag, d.error().message)}};
+    if (!d) throw Failure{{Exit::usage, fmt::format("{}: {}{}", flag, d.error().message, hint)}};
     return *d;
 }
 
 Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
-    Gates gates;
-    if (o.max_lag >= 0) gates.limits.max_lag = o.max_lag;
-    if (!o.max_time_lag.empty()) gates.limits.max_time_lag_ms = duration_option(o.max_time_lag, "--max-time-lag").count();
+    lag::Limits limits;
+    if (o.max_lag >= 0) limits.max_lag = o.max_lag;
+    if (!o.max_time_lag.empty()) limits.max_time_lag_ms = duration_option(o.max_time_lag, "--max-time-lag").count();
     const bool watching = !o.watch.empty();
     Millis interval{0};
     if (watching) {
-        auto d = parse_duration(o.watch);
-        if (!d)
-            throw Failure{{Exit::usage, fmt::format("--watch: {}; name groups before --watch, or write --watch=INTERVAL",
-                                                    d.error().message)}};
-        interval = *d;
+        interval = duration_option(o.watch, "--watch", "; name groups before --watch, or write --watch=INTERVAL");
         if (interval.count() < 100)
             throw Failure{{Exit::usage, fmt::format("--watch: interval must be at least 100ms, got {}", o.watch)}};
     }
@@ -239,9 +231,9 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
     if (!watching) {
         auto snap = value_or_throw(kafka::observe_lag(admin, q));
         auto views = update(windows, snap, static_cast<size_t>(o.window));
-        if (!emit(format == Format::json ? document(snap, views).dump() + "\n" : render(views, style, false, !o.groups.empty())))
-            return Exit::ok;
-        return check(snap, gates, s, false);
+        bool written = emit(format == Format::json ? document(snap, views).dump() + "\n"
+                                                   : render(views, style, false, !o.groups.empty()));
+        return written ? check(snap, limits, s, false) : Exit::ok;
     }
 
     SignalGuard guard;
@@ -256,12 +248,12 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
             out = document(snap, views).dump() + "\n";
         } else {
             if (terminal) out = "\x1b[H\x1b[2J";
-            out += fmt::format("{}kpipe lag every {}, {} (Ctrl-C to stop){}\n\n", style.dim(), format_duration(interval),
-                               format_local_time(snap.at_ms, false), style.reset());
+            out += fmt::format("{}kpipe lag every {}, {} (Ctrl-C to stop){}\n\n", style.dim(),
+                               format_duration(interval), format_local_time(snap.at_ms, false), style.reset());
             out += render(views, style, true, !o.groups.empty());
         }
         if (!emit(out)) return Exit::ok;
-        if (Exit e = check(snap, gates, s, true); e != Exit::ok) return e;
+        if (Exit e = check(snap, limits, s, true); e != Exit::ok) return e;
         if (o.count > 0 && n >= o.count) return Exit::ok;
         next += interval;
         while (Clock::now() < next) {
@@ -303,7 +295,9 @@ void register_lag(CLI::App& app, Commands& out) {
         ->expected(0, 1)
         ->default_str("2s")
         ->type_name("INTERVAL");
-    lag->add_option("--count", o->count, "With --watch: stop after N samples")->check(CLI::PositiveNumber)->type_name("N");
+    lag->add_option("--count", o->count, "With --watch: stop after N samples")
+        ->check(CLI::PositiveNumber)
+        ->type_name("N");
     lag->add_option("--window", o->window,
                     "With --watch: samples kept per group for rates and status; WARN and STALL need a full window "
                     "(default 10)")

@@ -103,7 +103,8 @@ Rates rates(const Group& older, int64_t older_ms, const Group& newer, int64_t ne
     if (any_committed) r.consume_per_s = static_cast<double>(consumed) / seconds;
     int64_t lag_now = totals(newer, topic).lag;
     if (lag_now == 0) r.catch_up_ms = 0;
-    else if (r.consume_per_s && r.produce_per_s) r.catch_up_ms = catch_up_ms(lag_now, *r.consume_per_s, *r.produce_per_s);
+    else if (r.consume_per_s && r.produce_per_s)
+        r.catch_up_ms = catch_up_ms(lag_now, *r.consume_per_s, *r.produce_per_s);
     return r;
 }
 
@@ -193,7 +194,8 @@ Verdict evaluate(const std::vector<Sample>& window, size_t min_samples) {
                             rising->second->lag.back())};
     if (!several) return {Status::ok, fmt::format("lag {}; one sample, trend unknown (use --watch)", lag_now)};
     if (!trend)
-        return {Status::ok, fmt::format("lag {}; trend after {} samples ({} so far)", lag_now, min_samples, window.size())};
+        return {Status::ok,
+                fmt::format("lag {}; trend after {} samples ({} so far)", lag_now, min_samples, window.size())};
     return {Status::ok, fmt::format("lag {}, not rising over {}", lag_now, span)};
 }
 

@@ -96,8 +96,9 @@ Result<std::vector<GroupDescription>> describe_groups(Client& c, const std::vect
             const char* client = rd_kafka_MemberDescription_client_id(md);
             const char* consumer = rd_kafka_MemberDescription_consumer_id(md);
             const auto* assignment = rd_kafka_MemberDescription_assignment(md);
+            const auto* assigned = assignment ? rd_kafka_MemberAssignment_partitions(assignment) : nullptr;
             g.members.push_back({client ? client : "", host ? host : "", consumer ? consumer : "",
-                                 partitions_of(assignment ? rd_kafka_MemberAssignment_partitions(assignment) : nullptr)});
+                                 partitions_of(assigned)});
         }
     }
     for (size_t i = 0; i < out.size(); ++i)
@@ -124,8 +125,8 @@ Result<std::vector<std::vector<Committed>>> committed_offsets(Client& c, const s
         if (!ev) return std::unexpected(ev.error());
         --in_flight;
         size_t n = 0;
-        const auto** res =
-            rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(ev->get()), &n);
+        const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(ev->get());
+        const auto** res = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &n);
         for (size_t i = 0; i < n; ++i) {
             std::string name = rd_kafka_group_result_name(res[i]);
             auto at = index.find(name);

@@ -107,7 +107,8 @@ Result<std::vector<RecordTime>> read_record_times(const Settings& settings, cons
         {
             std::vector<std::jthread> threads;
             for (size_t k = 1; k < n; ++k)
-                threads.emplace_back([&, k] { results[k] = read_once(settings, at, rounds[first + k], deadline, out); });
+                threads.emplace_back(
+                    [&, k] { results[k] = read_once(settings, at, rounds[first + k], deadline, out); });
             results[0] = read_once(settings, at, rounds[first], deadline, out);
         }
         for (auto& r : results)
