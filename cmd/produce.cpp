@@ -184,7 +184,7 @@ public:
           opts_(o),
           fixed_headers_(parse_headers(o.headers)),
           producer_(value_or_throw(kafka::Producer::create(s, producer_defaults(), producer_flags(o),
-                                                           [this](const kafka::Delivery& d) { on_delivery(d); }))),
+                                                           [this](const kafka::Delivery& d) { on_failure(d); }))),
           reader_(o.files, LineReader::default_buffer, max_line(), 1000),
           failed_(o.failed_path),
           style_{use_color(s, stderr)} {
@@ -216,7 +216,7 @@ private:
     bool handle_text(const Line& line, std::string_view bytes);
     bool send(const Line& line, const RecordView& r);
     bool bad_line(const Line& line, std::string_view reason, const RecordView* record = nullptr);
-    void on_delivery(const kafka::Delivery& d);
+    void on_failure(const kafka::Delivery& d);
     std::string failure_reason(const kafka::Delivery& d) const;
     void pace();
     void tick(bool force = false);
@@ -244,10 +244,8 @@ private:
     RecordView view_;
 
     uint64_t read_ = 0;
-    uint64_t delivered_ = 0;
-    uint64_t failed_count_ = 0;
+    uint64_t failed_count_ = 0;  // bad lines, records not queued, failed deliveries
     uint64_t bad_ = 0;
-    uint64_t bytes_ = 0;
     bool interrupted_ = false;
     clock::time_point start_ = clock::now();
     clock::time_point last_tick_ = start_;
@@ -466,12 +464,7 @@ std::string ProduceRun::failure_reason(const kafka::Delivery& d) const {
     return reason;
 }
 
-void ProduceRun::on_delivery(const kafka::Delivery& d) {
-    if (d.ok()) {
-        ++delivered_;
-        bytes_ += (d.record.key ? d.record.key->size() : 0) + (d.record.value ? d.record.value->size() : 0);
-        return;
-    }
+void ProduceRun::on_failure(const kafka::Delivery& d) {
     ++failed_count_;
     failures_.add(d.tag, failure_reason(d));
     RecordView r = d.record;
@@ -501,9 +494,9 @@ void ProduceRun::tick(bool force) {
     if (show_progress_) {
         double secs = std::chrono::duration<double>(now - start_).count();
         fmt::print(stderr, "\r\x1b[K{}read{} {}  {}delivered{} {}  {}failed{} {}  {:.0f} records/s", style_.dim(),
-                   style_.reset(), read_, style_.dim(), style_.reset(), delivered_,
+                   style_.reset(), read_, style_.dim(), style_.reset(), producer_.delivered(),
                    failed_count_ ? style_.red() : style_.dim(), style_.reset(), failed_count_,
-                   secs > 0 ? static_cast<double>(delivered_) / secs : 0.0);
+                   secs > 0 ? static_cast<double>(producer_.delivered()) / secs : 0.0);
         std::fflush(stderr);
     }
 }
@@ -512,9 +505,10 @@ void ProduceRun::summary() const {
     if (settings_.quiet) return;
     double secs = std::chrono::duration<double>(clock::now() - start_).count();
     std::string bad = bad_ ? fmt::format(" ({} bad input)", bad_) : "";
+    uint64_t delivered = producer_.delivered();
     fmt::print(stderr, "produce {}: read {}, delivered {}, failed {}{}, {} bytes, {:.2f} s, {:.0f} records/s\n",
-               opts_.topic, read_, delivered_, failed_count_, bad, bytes_, secs,
-               secs > 0 ? static_cast<double>(delivered_) / secs : 0.0);
+               opts_.topic, read_, delivered, failed_count_, bad, producer_.delivered_bytes(), secs,
+               secs > 0 ? static_cast<double>(delivered) / secs : 0.0);
 }
 
 Exit run_produce(const Settings& s, const ProduceOptions& o) {

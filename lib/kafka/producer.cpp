@@ -23,15 +23,17 @@ void* data_of(std::string_view s) { return const_cast<char*>(s.data() ? s.data()
 }  // namespace
 
 Result<Producer> Producer::create(const Settings& settings, const Properties& defaults, const Properties& forced,
-                                  OnDelivery on_delivery) {
-    auto client = Client::create(settings, Role::producer, defaults, forced,
+                                  OnFailure on_failure) {
+    Properties required = forced;
+    required["delivery.report.only.error"] = "false";  // acknowledgements are counted
+    auto client = Client::create(settings, Role::producer, defaults, required,
                                  [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR); });
     if (!client) return std::unexpected(client.error());
-    return Producer(std::move(*client), std::move(on_delivery));
+    return Producer(std::move(*client), std::move(on_failure));
 }
 
-Producer::Producer(Client client, OnDelivery on_delivery)
-    : client_(std::move(client)), on_delivery_(std::move(on_delivery)), main_(rd_kafka_queue_get_main(client_.get())) {}
+Producer::Producer(Client client, OnFailure on_failure)
+    : client_(std::move(client)), on_failure_(std::move(on_failure)), main_(rd_kafka_queue_get_main(client_.get())) {}
 
 Producer::~Producer() {
     // Callers flush; whatever is left is abandoned so that destruction never hangs.
@@ -101,11 +103,11 @@ std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
     rd_kafka_topic_t* rkt = topic(r.topic);
     if (!rkt) return Rejection{rd_kafka_last_error(), fmt::format("topic '{}': {}", r.topic, err_name(rd_kafka_last_error()))};
     for (;;) {
-        vus_.clear();
+        rd_kafka_vu_t vus[8];
+        size_t n = 0;
         auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
-            vus_.push_back({});
-            vus_.back().vtype = type;
-            return vus_.back();
+            vus[n].vtype = type;
+            return vus[n++];
         };
         add(RD_KAFKA_VTYPE_RKT).u.rkt = rkt;
         add(RD_KAFKA_VTYPE_PARTITION).u.i32 = r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition;
@@ -131,7 +133,7 @@ std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
                                     h.value ? static_cast<ssize_t>(h.value->size()) : 0);
             add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers.get();
         }
-        ErrorPtr error(rd_kafka_produceva(client_.get(), vus_.data(), vus_.size()));
+        ErrorPtr error(rd_kafka_produceva(client_.get(), vus, n));
         if (!error) {
             (void)headers.release();  // owned by the queued message now
             ++queued_;
@@ -145,35 +147,35 @@ std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
 }
 
 void Producer::report(const rd_kafka_message_t* m) {
-    ++reported_;
-    if (!on_delivery_) return;
+    if (!m->err) {
+        ++delivered_;
+        delivered_bytes_ += m->key_len + m->len;
+        return;
+    }
+    ++failed_;
+    if (!on_failure_) return;
     Delivery d;
     d.tag = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
     d.err = m->err;
+    d.reason = rd_kafka_err2str(m->err);
+    d.possibly_persisted = rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
     rd_kafka_timestamp_type_t tstype = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
     d.record.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : std::string_view{};
     d.record.partition = m->partition;
-    d.record.offset = m->err ? -1 : m->offset;
     d.record.timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
-    d.record.timestamp_type = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME      ? TimestampType::create
-                              : tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TimestampType::log_append
-                                                                             : TimestampType::none;
+    d.record.timestamp_type = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME ? TimestampType::create : TimestampType::none;
     d.record.key = bytes_of(m->key, m->key_len);
     d.record.value = bytes_of(m->payload, m->len);
-    if (m->err) {
-        d.reason = rd_kafka_err2str(m->err);
-        d.possibly_persisted = rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
-        rd_kafka_headers_t* hdrs = nullptr;
-        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-            const char* name = nullptr;
-            const void* value = nullptr;
-            size_t size = 0;
-            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-                d.record.headers.push_back({name, bytes_of(value, size)});
-        }
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+            d.record.headers.push_back({name, bytes_of(value, size)});
     }
-    on_delivery_(d);
+    on_failure_(d);
 }
 
 size_t Producer::poll(int timeout_ms) {

@@ -1,8 +1,10 @@
 // A producer over the librdkafka C API that accounts for every record: each one queued
-// gets exactly one delivery outcome (acknowledged, or failed with the reason), served by
-// poll() and flush() on the caller's thread. Back-pressure: produce() waits while
-// librdkafka's queue is full. Callers tag records (e.g. an input position) to match
-// outcomes to what they sent.
+// is either acknowledged (counted) or failed (reported to the caller's callback with the
+// reason), by poll() and flush() on the caller's thread. Back-pressure: produce() waits
+// while librdkafka's queue is full. Callers tag records (e.g. an input position) to match
+// failures to what they sent. Delivery reports are served on the caller's thread, so
+// librdkafka's messages are also freed there (freeing them on its broker thread instead,
+// with delivery.report.only.error, measured slower: both threads then fight over malloc).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -16,15 +18,15 @@
 
 namespace kpipe::kafka {
 
+// A record that was not delivered.
 struct Delivery {
     uint64_t tag = 0;
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    std::string_view reason;          // the broker's or client's reason; empty when ok
-    bool possibly_persisted = false;  // failed, yet the broker may have written it (e.g. timed out in flight)
-    // Borrowed from librdkafka for the duration of the callback: topic, partition, offset
-    // (when acknowledged), timestamp, key, value; headers only for failed records.
+    std::string_view reason;          // the broker's or client's reason
+    bool possibly_persisted = false;  // the broker may have written it anyway (e.g. timed out in flight)
+    // Borrowed from librdkafka for the duration of the callback: topic, partition (-1 when
+    // none was chosen yet), timestamp, key, value, headers.
     RecordView record;
-    bool ok() const { return err == RD_KAFKA_RESP_ERR_NO_ERROR; }
 };
 
 // Why produce() did not queue a record (no delivery outcome follows).
@@ -35,11 +37,11 @@ struct Rejection {
 
 class Producer {
 public:
-    using OnDelivery = std::function<void(const Delivery&)>;
+    using OnFailure = std::function<void(const Delivery&)>;
 
     // `defaults` sit under the user's settings and `forced` above them (see Client::create).
     static Result<Producer> create(const Settings& settings, const Properties& defaults, const Properties& forced,
-                                   OnDelivery on_delivery);
+                                   OnFailure on_failure);
 
     Client& client() { return client_; }
     const Client& client() const { return client_; }
@@ -61,31 +63,37 @@ public:
     // Serves delivery reports waiting up to `timeout_ms` for the first; returns how many.
     size_t poll(int timeout_ms);
     // Serves delivery reports until none is outstanding or `timeout` passes; with
-    // `stop_on_signal` also when a signal arrives. Returns the records still outstanding.
+    // `stop_on_signal` also when a signal arrives. Linger does not apply meanwhile.
+    // Returns the records still outstanding.
     uint64_t flush(Millis timeout, bool stop_on_signal);
-    // Abandons queued and in-flight records: each gets its failed delivery outcome
+    // Abandons queued and in-flight records: each is reported failed
     // (RD_KAFKA_RESP_ERR__PURGE_QUEUE or __PURGE_INFLIGHT) within `timeout`.
     void purge(Millis timeout);
 
-    uint64_t outstanding() const { return queued_ - reported_; }
+    uint64_t queued() const { return queued_; }
+    uint64_t outstanding() const { return queued_ - delivered_ - failed_; }
+    uint64_t delivered() const { return delivered_; }
+    uint64_t delivered_bytes() const { return delivered_bytes_; }
+    uint64_t failed() const { return failed_; }
 
     Producer(Producer&&) noexcept = default;
     Producer& operator=(Producer&&) noexcept = default;
     ~Producer();
 
 private:
-    Producer(Client client, OnDelivery on_delivery);
+    Producer(Client client, OnFailure on_failure);
     rd_kafka_topic_t* topic(std::string_view name);
     void report(const rd_kafka_message_t* m);
 
     Client client_;
-    OnDelivery on_delivery_;
+    OnFailure on_failure_;
     std::vector<std::pair<std::string, TopicPtr>> topics_;
     QueuePtr main_;
-    std::vector<rd_kafka_vu_t> vus_;
     std::vector<HeaderView> scratch_headers_;
     uint64_t queued_ = 0;
-    uint64_t reported_ = 0;
+    uint64_t delivered_ = 0;
+    uint64_t delivered_bytes_ = 0;
+    uint64_t failed_ = 0;
 };
 
 }  // namespace kpipe::kafka

@@ -468,7 +468,8 @@ def test_broker_lost_mid_stream_fails_records_after_delivery_timeout(run, topic,
     lost.vanish()
     assert res.returncode == 3, res.stderr
     err = res.stderr.decode()
-    assert re.search(r"kpipe: <stdin>:1-5: not delivered: Local: Message timed out \(delivery timeout.*\)"
+    assert re.search(r"kpipe: <stdin>:1-5: not delivered: Local: Message timed out \(after the delivery timeout; "
+                     r".*last error: .*Connection refused.*\)"
                      r".* \(5 records\)", err), err
     assert summary(res.stderr) == {"read": 5, "delivered": 0, "failed": 5, "bytes": 0}
 
