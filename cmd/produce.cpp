@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <span>
 
 #include <fmt/ranges.h>
 
@@ -134,6 +135,48 @@ private:
     int error_ = 0;
 };
 
+// Plain records (no headers, no timestamp) gathered for Producer::produce_batch, their
+// bytes copied: the line reader's buffer and the JSON parser's strings are reused.
+class Batch {
+public:
+    static constexpr size_t capacity = 256;
+    void add(std::optional<std::string_view> key, std::string_view value, int32_t partition, uint64_t tag) {
+        Slot s{arena_.size(), key ? key->size() : 0, key.has_value(), 0, value.size(), partition, tag};
+        if (key) arena_ += *key;
+        s.value_at = arena_.size();
+        arena_ += value;
+        slots_.push_back(s);
+    }
+    size_t size() const { return slots_.size(); }
+    bool full() const { return slots_.size() >= capacity; }
+    std::span<const kafka::PlainRecord> records() {
+        views_.clear();
+        for (const auto& s : slots_) {
+            std::string_view arena(arena_);
+            views_.push_back({s.has_key ? std::optional(arena.substr(s.key_at, s.key_len)) : std::nullopt,
+                              arena.substr(s.value_at, s.value_len), s.partition, s.tag});
+        }
+        return views_;
+    }
+    void clear() {
+        arena_.clear();
+        slots_.clear();
+        views_.clear();
+    }
+
+private:
+    struct Slot {
+        size_t key_at, key_len;
+        bool has_key;
+        size_t value_at, value_len;
+        int32_t partition;
+        uint64_t tag;
+    };
+    std::string arena_;
+    std::vector<Slot> slots_;
+    std::vector<kafka::PlainRecord> views_;
+};
+
 kafka::Properties producer_defaults() {
     return {
         {"acks", "all"},
@@ -215,14 +258,18 @@ private:
     bool handle_envelope(const Line& line, std::string_view bytes);
     bool handle_text(const Line& line, std::string_view bytes);
     bool send(const Line& line, const RecordView& r);
+    bool send_plain(const Line& line);
+    void send_batch();
+    bool rejected(uint64_t tag, const kafka::Rejection& why, const RecordView& r);
     bool bad_line(const Line& line, std::string_view reason, const RecordView* record = nullptr);
+    bool bad_record(uint64_t tag, std::string_view reason, const RecordView* record);
     void on_failure(const kafka::Delivery& d);
     std::string failure_reason(const kafka::Delivery& d) const;
     void pace();
     void tick(bool force = false);
     void finish_delivery();
     void summary() const;
-    std::string where(const Line& l) const { return fmt::format("{}:{}", reader_.name(l.source), l.number); }
+    std::string where(uint64_t tag) const { return fmt::format("{}:{}", reader_.name(source_of(tag)), line_of(tag)); }
 
     const Settings& settings_;
     const ProduceOptions& opts_;
@@ -242,6 +289,9 @@ private:
     std::string key_scratch_;
     EnvelopeReader envelope_;
     RecordView view_;
+    Batch batch_;
+    size_t max_plain_ = 0;  // larger records go alone, so that a too-large one is told apart
+    bool stop_reading_ = false;
 
     uint64_t read_ = 0;
     uint64_t failed_count_ = 0;  // bad lines, records not queued, failed deliveries
@@ -262,6 +312,10 @@ Exit ProduceRun::run() {
     ok_or_throw(reader_.open_all());
     check_topic();
     view_.topic = opts_.topic;
+    try {
+        max_plain_ = std::stoull(producer_.property("message.max.bytes")) / 2;
+    } catch (...) {
+    }
 
     std::optional<Error> read_error;
     Line line;
@@ -278,12 +332,15 @@ Exit ProduceRun::run() {
             break;
         }
         if (*status == ReadStatus::idle) {
+            send_batch();
             producer_.poll(0);
             tick();
             continue;
         }
         if (!handle(line)) break;
         if (opts_.rate > 0) pace();
+        if (batch_.full()) send_batch();
+        if (stop_reading_) break;
         if (++since_poll >= 256) {
             since_poll = 0;
             producer_.poll(0);
@@ -291,6 +348,7 @@ Exit ProduceRun::run() {
             if (producer_.client().fatal_error()) break;
         }
     }
+    send_batch();
     if (SignalGuard::interrupted()) interrupted_ = true;
     if (interrupted_ && !settings_.quiet)
         fmt::print(stderr, "{}kpipe: interrupted: stopped reading; delivering what was read (up to {}){}\n",
@@ -373,7 +431,7 @@ bool ProduceRun::handle_json(const Line& line, std::string_view bytes) {
     view_.value = bytes;
     view_.partition = opts_.partition;
     view_.headers = fixed_views_;
-    return send(line, view_);
+    return view_.timestamp < 0 ? send_plain(line) : send(line, view_);
 }
 
 bool ProduceRun::handle_envelope(const Line& line, std::string_view bytes) {
@@ -400,47 +458,69 @@ bool ProduceRun::handle_text(const Line& line, std::string_view bytes) {
     view_.timestamp = -1;
     view_.partition = opts_.partition;
     view_.headers = fixed_views_;
-    return send(line, view_);
+    return send_plain(line);
+}
+
+// view_ without headers or timestamp: batched while it is small enough.
+bool ProduceRun::send_plain(const Line& line) {
+    size_t size = (view_.key ? view_.key->size() : 0) + view_.value->size();
+    if (!fixed_views_.empty() || size > max_plain_) return send(line, view_);
+    batch_.add(view_.key, *view_.value, view_.partition, tag_of(line));
+    return true;
+}
+
+void ProduceRun::send_batch() {
+    if (batch_.size() == 0) return;
+    auto records = batch_.records();
+    for (const auto& [i, why] : producer_.produce_batch(opts_.topic, records)) {
+        const auto& p = records[i];
+        RecordView r{opts_.topic, p.partition, -1, -1, TimestampType::none, p.key, p.value, {}};
+        if (!rejected(p.tag, why, r)) stop_reading_ = true;  // records after it were queued already
+    }
+    batch_.clear();
 }
 
 bool ProduceRun::send(const Line& line, const RecordView& r) {
-    auto rejected = producer_.produce(r, tag_of(line));
-    if (!rejected) return true;
-    if (rejected->err == RD_KAFKA_RESP_ERR__QUEUE_FULL && SignalGuard::interrupted()) {
-        interrupted_ = true;
+    send_batch();  // keep the input order
+    auto why = producer_.produce(r, tag_of(line));
+    return !why || rejected(tag_of(line), *why, r);
+}
+
+// A record librdkafka did not queue; false when reading must stop.
+bool ProduceRun::rejected(uint64_t tag, const kafka::Rejection& why, const RecordView& r) {
+    bool interrupted = why.err == RD_KAFKA_RESP_ERR__QUEUE_FULL && SignalGuard::interrupted();
+    if (interrupted || why.err == RD_KAFKA_RESP_ERR__FATAL) {
+        interrupted_ = interrupted_ || interrupted;
         ++failed_count_;
-        failures_.add(tag_of(line), "not sent: interrupted while waiting for room in the send queue");
+        failures_.add(tag, interrupted ? "not sent: interrupted while waiting for room in the send queue"
+                                       : "not sent: " + why.reason);
         failed_.write(r);
         return false;
     }
-    if (rejected->err == RD_KAFKA_RESP_ERR__FATAL) {
-        ++failed_count_;
-        failures_.add(tag_of(line), "not sent: " + rejected->reason);
-        failed_.write(r);
-        return false;
-    }
-    std::string reason = rejected->reason;
-    if (rejected->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+    std::string reason = why.reason;
+    if (why.err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
         reason = fmt::format("record of {} bytes is larger than message.max.bytes {}",
                              (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0),
                              producer_.property("message.max.bytes"));
-    return bad_line(line, "not sent: " + reason, &r);
+    return bad_record(tag, "not sent: " + reason, &r);
 }
 
+// A line that did not make a record; kept in --failed as it was (unless too long to hold).
 bool ProduceRun::bad_line(const Line& line, std::string_view reason, const RecordView* record) {
+    if (line.too_long || record) return bad_record(tag_of(line), reason, record);
+    RecordView raw;
+    raw.topic = opts_.topic;
+    raw.value = line.bytes;
+    return bad_record(tag_of(line), reason, &raw);
+}
+
+bool ProduceRun::bad_record(uint64_t tag, std::string_view reason, const RecordView* record) {
     ++bad_;
     ++failed_count_;
     bool go_on = opts_.on_error == OnError::skip;
-    fmt::print(stderr, "{}kpipe: {}: {}{}\n", show_progress_ ? "\r\x1b[K" : "", where(line), reason,
+    fmt::print(stderr, "{}kpipe: {}: {}{}\n", show_progress_ ? "\r\x1b[K" : "", where(tag), reason,
                go_on ? "" : "; stopped reading (--on-error skip reads on)");
-    if (record) {
-        failed_.write(*record);
-    } else if (!line.too_long) {
-        RecordView r;
-        r.topic = opts_.topic;
-        r.value = line.bytes;
-        failed_.write(r);
-    }
+    if (record) failed_.write(*record);
     return go_on;
 }
 

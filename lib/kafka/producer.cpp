@@ -33,7 +33,13 @@ Result<Producer> Producer::create(const Settings& settings, const Properties& de
 }
 
 Producer::Producer(Client client, OnFailure on_failure)
-    : client_(std::move(client)), on_failure_(std::move(on_failure)), main_(rd_kafka_queue_get_main(client_.get())) {}
+    : client_(std::move(client)), on_failure_(std::move(on_failure)), main_(rd_kafka_queue_get_main(client_.get())) {
+    try {
+        max_queued_ = std::stoull(property("queue.buffering.max.messages"));
+        max_queued_bytes_ = std::stoull(property("queue.buffering.max.kbytes")) * 1024;
+    } catch (...) {
+    }
+}
 
 Producer::~Producer() {
     // Callers flush; whatever is left is abandoned so that destruction never hangs.
@@ -137,6 +143,7 @@ std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
         if (!error) {
             (void)headers.release();  // owned by the queued message now
             ++queued_;
+            queued_bytes_ += (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
             return std::nullopt;
         }
         auto code = rd_kafka_error_code(error.get());
@@ -146,6 +153,51 @@ std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
     }
 }
 
+const std::vector<std::pair<size_t, Rejection>>& Producer::produce_batch(std::string_view name,
+                                                                          std::span<const PlainRecord> records) {
+    rejected_.clear();
+    rd_kafka_topic_t* rkt = topic(name);
+    uint64_t bytes = 0;
+    for (const auto& r : records) bytes += (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+    // Make room first: a batch that meets a full queue half way could not keep its order.
+    while (outstanding() > 0 && (outstanding() + records.size() > max_queued_ ||
+                                 queued_bytes_ - delivered_bytes_ - failed_bytes_ + bytes > max_queued_bytes_)) {
+        if (SignalGuard::interrupted()) {
+            for (size_t i = 0; i < records.size(); ++i)
+                rejected_.push_back({i, {RD_KAFKA_RESP_ERR__QUEUE_FULL, "interrupted while waiting for room"}});
+            return rejected_;
+        }
+        poll(100);
+    }
+    batch_.assign(records.size(), rd_kafka_message_t{});
+    for (size_t i = 0; i < records.size(); ++i) {
+        const auto& r = records[i];
+        auto& m = batch_[i];
+        m.partition = r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition;
+        if (r.key) m.key = data_of(*r.key), m.key_len = r.key->size();
+        if (r.value) m.payload = data_of(*r.value), m.len = r.value->size();
+        m._private = reinterpret_cast<void*>(static_cast<uintptr_t>(r.tag));
+    }
+    int queued = rd_kafka_produce_batch(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_PARTITION,
+                                        batch_.data(), static_cast<int>(batch_.size()));
+    queued_ += static_cast<uint64_t>(queued);
+    queued_bytes_ += bytes;
+    if (static_cast<size_t>(queued) == records.size()) return rejected_;
+    for (size_t i = 0; i < records.size(); ++i) {
+        if (!batch_[i].err) continue;
+        const auto& r = records[i];
+        queued_bytes_ -= (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+        if (batch_[i].err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            // Only when the queue limits are tiny: send it alone (its order may change).
+            RecordView v{name, r.partition, -1, -1, TimestampType::none, r.key, r.value, {}};
+            if (auto rej = produce(v, r.tag)) rejected_.push_back({i, std::move(*rej)});
+            continue;
+        }
+        rejected_.push_back({i, {batch_[i].err, rd_kafka_err2str(batch_[i].err)}});
+    }
+    return rejected_;
+}
+
 void Producer::report(const rd_kafka_message_t* m) {
     if (!m->err) {
         ++delivered_;
@@ -153,6 +205,7 @@ void Producer::report(const rd_kafka_message_t* m) {
         return;
     }
     ++failed_;
+    failed_bytes_ += m->key_len + m->len;
     if (!on_failure_) return;
     Delivery d;
     d.tag = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,14 @@ struct Rejection {
     std::string reason;
 };
 
+// A record for produce_batch(): no headers; its timestamp is the time of sending.
+struct PlainRecord {
+    std::optional<std::string_view> key;
+    std::optional<std::string_view> value;
+    int32_t partition = -1;
+    uint64_t tag = 0;
+};
+
 class Producer {
 public:
     using OnFailure = std::function<void(const Delivery&)>;
@@ -59,6 +68,11 @@ public:
     // arrived (SignalGuard), then it gives up with RD_KAFKA_RESP_ERR__QUEUE_FULL.
     std::optional<Rejection> produce(const RecordView& r, uint64_t tag);
     std::optional<Rejection> produce(const Record& r, uint64_t tag);
+    // Queues records to one topic in one call, which costs librdkafka much less per record
+    // than produce() (one clock reading and one topic lock per call). Waits first, like
+    // produce(), for room in the queue. Returns the records not queued (index, reason).
+    const std::vector<std::pair<size_t, Rejection>>& produce_batch(std::string_view topic,
+                                                                    std::span<const PlainRecord> records);
 
     // Serves delivery reports waiting up to `timeout_ms` for the first; returns how many.
     size_t poll(int timeout_ms);
@@ -90,10 +104,16 @@ private:
     std::vector<std::pair<std::string, TopicPtr>> topics_;
     QueuePtr main_;
     std::vector<HeaderView> scratch_headers_;
+    std::vector<rd_kafka_message_t> batch_;
+    std::vector<std::pair<size_t, Rejection>> rejected_;
+    uint64_t max_queued_ = 100000;          // queue.buffering.max.messages
+    uint64_t max_queued_bytes_ = 1u << 30;  // queue.buffering.max.kbytes
     uint64_t queued_ = 0;
+    uint64_t queued_bytes_ = 0;
     uint64_t delivered_ = 0;
     uint64_t delivered_bytes_ = 0;
     uint64_t failed_ = 0;
+    uint64_t failed_bytes_ = 0;
 };
 
 }  // namespace kpipe::kafka
