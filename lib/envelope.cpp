@@ -48,7 +48,8 @@ bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_
 
 Encoding EnvelopeWriter::classify(std::string_view bytes) {
     if (!bytes.empty() && !is_space(bytes.front()) && !is_space(bytes.back()) &&
-        bytes.find_first_of("\n\r") == std::string_view::npos && bytes != "null" &&
+        bytes.find('\n') == std::string_view::npos && bytes.find('\r') == std::string_view::npos &&
+        bytes != "null" &&
         is_valid_json(parser_, pad_, bytes))
         return Encoding::json;
     return is_utf8(bytes) ? Encoding::text : Encoding::base64;

@@ -199,6 +199,13 @@ void Consumer::pause(const std::vector<TopicPartition>& tps) {
     rd_kafka_pause_partitions(client_.get(), list.get());
 }
 
+void Consumer::wake_fetcher(const std::vector<TopicPartition>& tps) {
+    if (tps.empty()) return;
+    auto list = to_list(tps);
+    for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = RD_KAFKA_OFFSET_END;
+    (void)rd_kafka_offsets_for_times(client_.get(), list.get(), 1000);  // the answer is not needed
+}
+
 Result<void> Consumer::store(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) {
     if (!grouped() || next_offsets.empty()) return {};
     PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));

@@ -56,6 +56,9 @@ public:
     // Next offset the application will see, per partition (-1 when unknown).
     std::vector<int64_t> positions(const std::vector<TopicPartition>& tps);
     void pause(const std::vector<TopicPartition>& tps);
+    // librdkafka 2.0 waits up to a second before fetching again once its prefetch queue
+    // was full; any request to the partitions' leaders makes it look again at once.
+    void wake_fetcher(const std::vector<TopicPartition>& tps);
     // Marks records before `next_offset` as done (group mode; committed by commit()).
     Result<void> store(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
     // Synchronous commit of stored offsets (no-op without a group or with commit off).
