@@ -555,6 +555,8 @@ void ProduceRun::on_failure(const kafka::Delivery& d) {
 void ProduceRun::pace() {
     auto due = start_ + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
                             static_cast<double>(read_) / opts_.rate));
+    if (clock::now() >= due) return;
+    send_batch();  // no record waits for the pace
     while (!SignalGuard::interrupted()) {
         auto left = std::chrono::duration_cast<Millis>(due - clock::now()).count();
         if (left <= 0) break;
@@ -615,11 +617,12 @@ void register_produce(CLI::App& app, Commands& out) {
 
     std::map<std::string, InputFormat> formats{
         {"json", InputFormat::json}, {"envelope", InputFormat::envelope}, {"text", InputFormat::text}};
-    cmd->add_option("-f,--format", o->format,
+    cmd->add_option_function<std::string>(
+           "-f,--format", [o, formats](const std::string& v) { o->format = formats.at(v); },
                     "Input lines: json (one JSON value per line, sent as is; blank lines skipped), envelope (as "
                     "'kpipe consume' writes them: key, value, headers, timestamp, partition), text (each "
                     "non-empty line's bytes)")
-        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->check(CLI::IsMember({"json", "envelope", "text"}))
         ->type_name("FORMAT")
         ->default_str("json");
     cmd->add_option("-k,--key", o->key_path,
@@ -639,12 +642,12 @@ void register_produce(CLI::App& app, Commands& out) {
         ->type_name("N");
     cmd->add_flag("--ignore-partition", o->ignore_partition,
                   "With --format envelope: let the partitioner choose instead of the envelope's partition");
-    std::map<std::string, OnError> on_error{{"fail", OnError::fail}, {"skip", OnError::skip}};
-    cmd->add_option("--on-error", o->on_error,
+    cmd->add_option_function<std::string>(
+           "--on-error", [o](const std::string& v) { o->on_error = v == "skip" ? OnError::skip : OnError::fail; },
                     "Bad input line (not JSON, not an envelope, not UTF-8, too large): fail = report it, stop "
                     "reading, deliver what came before; skip = report it and go on. Both exit 3")
-        ->transform(CLI::CheckedTransformer(on_error, CLI::ignore_case))
-        ->type_name("fail|skip")
+        ->check(CLI::IsMember({"fail", "skip"}))
+        ->type_name("WHAT")
         ->default_str("fail");
     cmd->add_option("--failed", o->failed_path,
                     "Write every record not delivered (and every bad line) to FILE as envelope lines, ready for "

@@ -69,13 +69,19 @@ Result<ReadStatus> LineReader::fill() {
     for (;;) {
         if (SignalGuard::interrupted()) return ReadStatus::interrupted;
         if (idle_ms_ > 0) {
+            // First say at once that input would block, so the caller can send what it
+            // holds; then wait up to idle_ms between reports.
             struct pollfd pfd {fd, POLLIN, 0};
-            int ready = ::poll(&pfd, 1, idle_ms_);
-            if (ready == 0) return ReadStatus::idle;
+            int ready = ::poll(&pfd, 1, waiting_ ? idle_ms_ : 0);
+            if (ready == 0) {
+                waiting_ = true;
+                return ReadStatus::idle;
+            }
             if (ready < 0 && errno == EINTR) continue;
         }
         ssize_t n = ::read(fd, buf_.data() + end_, buf_.size() - end_);
         if (n > 0) {
+            waiting_ = false;
             end_ += static_cast<size_t>(n);
             bytes_read_ += static_cast<uint64_t>(n);
             return ReadStatus::line;

@@ -19,7 +19,8 @@ struct Line {
     uint64_t length = 0;      // full length of the line (== bytes.size() unless too_long)
 };
 
-// idle: no input arrived within the reader's idle time (a slow pipe); call next() again.
+// idle: input would block (reported at once), or no input arrived within the reader's
+// idle time since the last report (a slow pipe); call next() again.
 enum class ReadStatus { line, end, interrupted, idle };
 
 class LineReader {
@@ -28,7 +29,8 @@ public:
     static constexpr size_t default_max_line = 64 << 20;
 
     // "-" is stdin; no paths means stdin.
-    // `idle_ms` > 0: next() returns `idle` after waiting that long for input.
+    // `idle_ms` > 0: next() returns `idle` as soon as input would block, then after each
+    // `idle_ms` without input.
     explicit LineReader(std::vector<std::string> paths, size_t buffer_size = default_buffer,
                         size_t max_line = default_max_line, int idle_ms = 0);
     ~LineReader();
@@ -64,6 +66,7 @@ private:
     uint64_t line_no_ = 0;
     uint64_t bytes_read_ = 0;
     bool eof_ = false;       // current source exhausted
+    bool waiting_ = false;   // `idle` was reported and no input came since
     bool skipping_ = false;  // inside the tail of a too-long line
     uint64_t skipped_ = 0;   // bytes of that line dropped so far
 };
