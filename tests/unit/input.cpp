@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "input.hpp"
+#include "signals.hpp"
 
 using namespace kpipe;
 
@@ -126,4 +128,42 @@ TEST_CASE("stdin is named <stdin>; a missing file is an error naming it") {
     auto d = dir.open_all();
     REQUIRE_FALSE(d.has_value());
     CHECK(d.error().message.find("directory") != std::string::npos);
+}
+
+TEST_CASE("a pipe without input reports idle at once, then lines as they come") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    LineReader r({"/dev/fd/" + std::to_string(fds[0])}, 64, 1000, 10);
+    REQUIRE(r.open_all().has_value());
+    REQUIRE(::write(fds[1], "a\nb", 3) == 3);
+    Line l;
+    REQUIRE(r.next(l) == ReadStatus::line);
+    CHECK(l.bytes == "a");
+    CHECK(r.next(l) == ReadStatus::idle);  // "b" has no newline yet and nothing more is there
+    CHECK(r.next(l) == ReadStatus::idle);  // after idle_ms
+    REQUIRE(::write(fds[1], "\n", 1) == 1);
+    REQUIRE(r.next(l) == ReadStatus::line);
+    CHECK(l.bytes == "b");
+    CHECK(l.number == 2);
+    ::close(fds[1]);
+    CHECK(r.next(l) == ReadStatus::end);
+    ::close(fds[0]);
+}
+
+TEST_CASE("a signal stops reading") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    LineReader r({"/dev/fd/" + std::to_string(fds[0])});
+    REQUIRE(r.open_all().has_value());
+    REQUIRE(::write(fds[1], "a\n", 2) == 2);
+    Line l;
+    {
+        SignalGuard guard;
+        REQUIRE(r.next(l) == ReadStatus::line);
+        std::raise(SIGINT);
+        CHECK(r.next(l) == ReadStatus::interrupted);
+        SignalGuard::reset();
+    }
+    ::close(fds[1]);
+    ::close(fds[0]);
 }
