@@ -1,6 +1,6 @@
-// How old is the record at a committed offset? An assign-mode consumer reads the first
+// How old is the record at a committed offset? A group-less consumer reads the first
 // record at or after each offset (compaction and transaction markers may hide the exact
-// one), all partitions at once, bounded in time, pausing each partition once answered.
+// one), all partitions at once, bounded in time, stopping each partition once answered.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -18,8 +18,8 @@ struct RecordTime {
 };
 
 // One answer per position, in order; whatever has not arrived within `budget` stays
-// unknown. Positions on the same partition (groups at different offsets) go to separate
-// consumers, which run side by side.
+// unknown. Positions on the same partition (groups at different offsets) are read in
+// successive rounds, spread over a few handles reading side by side.
 Result<std::vector<RecordTime>> read_record_times(const Settings& settings, const std::vector<Committed>& at,
                                                   Millis budget);
 
