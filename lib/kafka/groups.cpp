@@ -167,16 +167,12 @@ lag::GroupInput input_of(const GroupDescription& d, const std::vector<Committed>
 
 // Fills in time lags: one record read per distinct lagging position.
 Result<void> add_time_lags(const Settings& settings, int64_t now, std::vector<lag::Group>& groups) {
+    std::map<std::pair<TopicPartition, int64_t>, size_t> index;  // position -> its place in `at`
     std::vector<Committed> at;
     for (const auto& g : groups)
         for (const auto& p : g.partitions)
-            if (p.lag().value_or(0) > 0) at.push_back({{p.topic, p.partition}, *p.committed});
-    std::sort(at.begin(), at.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.tp, a.offset) < std::tie(b.tp, b.offset);
-    });
-    at.erase(std::unique(at.begin(), at.end(),
-                         [](const auto& a, const auto& b) { return a.tp == b.tp && a.offset == b.offset; }),
-             at.end());
+            if (p.lag().value_or(0) > 0 && index.try_emplace({{p.topic, p.partition}, *p.committed}, at.size()).second)
+                at.push_back({{p.topic, p.partition}, *p.committed});
     std::vector<RecordTime> times;
     if (!at.empty()) {
         auto read = read_record_times(settings, at, settings.timeout);
@@ -185,18 +181,9 @@ Result<void> add_time_lags(const Settings& settings, int64_t now, std::vector<la
     }
     for (auto& g : groups)
         for (auto& p : g.partitions) {
-            std::optional<int64_t> ts;
-            bool nothing = false;
-            if (p.lag().value_or(0) > 0) {
-                Committed key{{p.topic, p.partition}, *p.committed};
-                auto it = std::lower_bound(at.begin(), at.end(), key, [](const auto& a, const auto& b) {
-                    return std::tie(a.tp, a.offset) < std::tie(b.tp, b.offset);
-                });
-                const RecordTime& t = times[static_cast<size_t>(it - at.begin())];
-                ts = t.timestamp_ms;
-                nothing = t.nothing_to_read;
-            }
-            p.time_lag_ms = lag::time_lag_ms(p.lag(), ts, nothing, now);
+            RecordTime t;
+            if (p.lag().value_or(0) > 0) t = times[index.at({{p.topic, p.partition}, *p.committed})];
+            p.time_lag_ms = lag::time_lag_ms(p.lag(), t.timestamp_ms, t.nothing_to_read, now);
         }
     return {};
 }
