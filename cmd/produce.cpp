@@ -228,7 +228,9 @@ public:
           fixed_headers_(parse_headers(o.headers)),
           producer_(value_or_throw(kafka::Producer::create(s, producer_defaults(), producer_flags(o),
                                                            [this](const kafka::Delivery& d) { on_failure(d); }))),
-          reader_(o.files, LineReader::default_buffer, max_line(), 1000),
+          message_max_(producer_.number_property("message.max.bytes", 1'000'000)),
+          // Room for an envelope's base64; longer lines could never become a record.
+          reader_(o.files, LineReader::default_buffer, 2 * message_max_ + (1 << 20), 1000),
           failed_(o.failed_path),
           style_{use_color(s, stderr)} {
         if (!o.key_path.empty()) key_path_ = value_or_throw(FieldPath::parse(o.key_path));
@@ -242,16 +244,6 @@ public:
     Exit run();
 
 private:
-    size_t max_line() const {
-        int64_t limit = 1'000'000;
-        try {
-            limit = std::stoll(producer_.property("message.max.bytes"));
-        } catch (...) {
-        }
-        // Room for an envelope's base64; longer lines could never become a record.
-        return static_cast<size_t>(std::max<int64_t>(limit, 1) * 2) + (1 << 20);
-    }
-
     void check_topic();
     bool handle(const Line& line);
     bool handle_json(const Line& line, std::string_view bytes);
@@ -278,6 +270,7 @@ private:
     std::optional<FieldPath> key_path_;
     std::optional<FieldPath> ts_path_;
     kafka::Producer producer_;
+    uint64_t message_max_;  // message.max.bytes
     LineReader reader_;
     FailedSink failed_;
     FailureLog failures_;
@@ -290,7 +283,6 @@ private:
     EnvelopeReader envelope_;
     RecordView view_;
     Batch batch_;
-    size_t max_plain_ = 0;  // larger records go alone, so that a too-large one is told apart
     bool stop_reading_ = false;
 
     uint64_t read_ = 0;
@@ -312,10 +304,6 @@ Exit ProduceRun::run() {
     ok_or_throw(reader_.open_all());
     check_topic();
     view_.topic = opts_.topic;
-    try {
-        max_plain_ = std::stoull(producer_.property("message.max.bytes")) / 2;
-    } catch (...) {
-    }
 
     std::optional<Error> read_error;
     Line line;
@@ -351,8 +339,8 @@ Exit ProduceRun::run() {
     send_batch();
     if (SignalGuard::interrupted()) interrupted_ = true;
     if (interrupted_ && !settings_.quiet)
-        fmt::print(stderr, "{}kpipe: interrupted: stopped reading; delivering what was read (up to {}){}\n",
-                   show_progress_ ? "\r\x1b[K" : "", format_duration(settings_.timeout), "");
+        fmt::print(stderr, "{}kpipe: interrupted: stopped reading; delivering what was read (up to {})\n",
+                   show_progress_ ? "\r\x1b[K" : "", format_duration(settings_.timeout));
     finish_delivery();
     if (show_progress_) fmt::print(stderr, "\r\x1b[K");
     if (!failures_.empty()) failures_.print(reader_);
@@ -385,9 +373,9 @@ void ProduceRun::finish_delivery() {
 bool ProduceRun::handle(const Line& line) {
     if (line.too_long) {
         ++read_;
-        return bad_line(line, fmt::format("line of {} bytes is longer than the {} bytes a record can have "
-                                          "(message.max.bytes {}); not written to --failed",
-                                          line.length, max_line(), producer_.property("message.max.bytes")));
+        return bad_line(line, fmt::format("line of {} bytes is longer than any record can be (message.max.bytes "
+                                          "{}); not written to --failed",
+                                          line.length, message_max_));
     }
     std::string_view bytes = line.bytes;
     if (opts_.format == InputFormat::text) {
@@ -463,8 +451,9 @@ bool ProduceRun::handle_text(const Line& line, std::string_view bytes) {
 
 // view_ without headers or timestamp: batched while it is small enough.
 bool ProduceRun::send_plain(const Line& line) {
+    // Large records go alone, so that one too large for message.max.bytes is told apart.
     size_t size = (view_.key ? view_.key->size() : 0) + view_.value->size();
-    if (!fixed_views_.empty() || size > max_plain_) return send(line, view_);
+    if (!fixed_views_.empty() || size > message_max_ / 2) return send(line, view_);
     batch_.add(view_.key, *view_.value, view_.partition, tag_of(line));
     return true;
 }
@@ -500,8 +489,7 @@ bool ProduceRun::rejected(uint64_t tag, const kafka::Rejection& why, const Recor
     std::string reason = why.reason;
     if (why.err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
         reason = fmt::format("record of {} bytes is larger than message.max.bytes {}",
-                             (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0),
-                             producer_.property("message.max.bytes"));
+                             (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0), message_max_);
     return bad_record(tag, "not sent: " + reason, &r);
 }
 

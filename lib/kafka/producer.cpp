@@ -1,6 +1,7 @@
 #include "kafka/producer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -33,13 +34,11 @@ Result<Producer> Producer::create(const Settings& settings, const Properties& de
 }
 
 Producer::Producer(Client client, OnFailure on_failure)
-    : client_(std::move(client)), on_failure_(std::move(on_failure)), main_(rd_kafka_queue_get_main(client_.get())) {
-    try {
-        max_queued_ = std::stoull(property("queue.buffering.max.messages"));
-        max_queued_bytes_ = std::stoull(property("queue.buffering.max.kbytes")) * 1024;
-    } catch (...) {
-    }
-}
+    : client_(std::move(client)),
+      on_failure_(std::move(on_failure)),
+      main_(rd_kafka_queue_get_main(client_.get())),
+      max_queued_(number_property("queue.buffering.max.messages", 100000)),
+      max_queued_bytes_(number_property("queue.buffering.max.kbytes", 1 << 20) * 1024) {}
 
 Producer::~Producer() {
     // Callers flush; whatever is left is abandoned so that destruction never hangs.
@@ -53,6 +52,13 @@ std::string Producer::property(const char* name) const {
     size_t size = sizeof buf;
     if (rd_kafka_conf_get(rd_kafka_conf(client_.get()), name, buf, &size) != RD_KAFKA_CONF_OK) return {};
     return buf;
+}
+
+uint64_t Producer::number_property(const char* name, uint64_t fallback) const {
+    std::string text = property(name);
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    return ec == std::errc() && end == text.data() + text.size() ? v : fallback;
 }
 
 rd_kafka_topic_t* Producer::topic(std::string_view name) {

@@ -62,6 +62,7 @@ public:
     Result<TopicInfo> topic_info(const std::string& name, Millis creation_wait);
     // A librdkafka property as the handle resolved it ("" when unknown).
     std::string property(const char* name) const;
+    uint64_t number_property(const char* name, uint64_t fallback) const;
 
     // Queues a copy of the record (partition -1: the partitioner's choice; timestamp -1:
     // now). While the queue is full it serves delivery reports and waits, unless a signal
@@ -106,8 +107,8 @@ private:
     std::vector<HeaderView> scratch_headers_;
     std::vector<rd_kafka_message_t> batch_;
     std::vector<std::pair<size_t, Rejection>> rejected_;
-    uint64_t max_queued_ = 100000;          // queue.buffering.max.messages
-    uint64_t max_queued_bytes_ = 1u << 30;  // queue.buffering.max.kbytes
+    uint64_t max_queued_;        // queue.buffering.max.messages
+    uint64_t max_queued_bytes_;  // queue.buffering.max.kbytes, in bytes
     uint64_t queued_ = 0;
     uint64_t queued_bytes_ = 0;
     uint64_t delivered_ = 0;
