@@ -264,6 +264,22 @@ def test_envelope_round_trip_is_byte_for_byte(brokers, run, topic, read_topic):
     assert strip(copied) == strip(original)
 
 
+def test_kpipe_consume_then_produce_reproduces_every_record(brokers, run, topic, read_topic):
+    from test_broker import produce as produce_with_python
+
+    source, target = topic(partitions=2), topic(partitions=2)
+    produce_with_python(brokers, source, AWKWARD)
+    consumed = run("consume", source, "-e")
+    assert consumed.returncode == 0, consumed.stderr
+    res = run("produce", target, "--format", "envelope", input=consumed.stdout)
+    assert res.returncode == 0, res.stderr
+
+    def strip(records):
+        return [(r.partition, r.offset, r.key, r.value, r.headers, r.timestamp) for r in records]
+
+    assert strip(read_topic(target)) == strip(read_topic(source))
+
+
 def test_envelope_iso_time_ignore_partition_and_partition_override(brokers, run, topic, read_topic):
     name = topic(partitions=3)
     line = (b'{"partition":2,"timestamp":"2025-11-24T16:00:00.123Z","key":"k1","key_encoding":"text",'
