@@ -305,6 +305,7 @@ Result<ConsumeOutcome> Loop::run() {
     auto now = clock::now();
     Stop stop = Stop::none;
     bool endless = !r_.exit_at_end && r_.count < 0 && !r_.plan.bounded();
+    if (r_.count == 0) stop = Stop::done;  // -n 0: nothing to read
     while (stop == Stop::none) {
         if (SignalGuard::interrupted()) {
             stop = Stop::interrupted;
