@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "kafka/client.hpp"
+#include "kafka/groups.hpp"
 #include "version.hpp"
 
 namespace kpipe::cli {
@@ -19,10 +20,12 @@ namespace fs = std::filesystem;
 std::string completion_kind(const std::string& cmd_path, const CLI::Option* o) {
     static const std::set<std::string> file_opts{"--config", "--failed"};
     static const std::set<std::string> group_opts{"--group"};
+    static const std::set<std::string> topic_opts{"--topic"};
     if (!o->get_lnames().empty()) {
         std::string l = "--" + o->get_lnames().front();
         if (file_opts.count(l)) return "file";
         if (group_opts.count(l)) return "group";
+        if (topic_opts.count(l)) return "topic";
     }
     if (o->get_positional()) {
         std::string n = o->get_name(true);
@@ -202,7 +205,8 @@ std::string bash_completion(const CLI::App* root) {
                 for (const auto& c : ch) list += c + " ";
                 action = fmt::format("COMPREPLY=($(compgen -W \"{}\" -- \"$cur\"))", list);
             } else if (kind == "file") action = "COMPREPLY=($(compgen -f -- \"$cur\"))";
-            else if (kind == "group") action = "COMPREPLY=($(compgen -W \"$(kpipe __complete groups 2>/dev/null)\" -- \"$cur\"))";
+            else if (kind == "group" || kind == "topic")
+                action = fmt::format("COMPREPLY=($(compgen -W \"$(kpipe __complete {}s 2>/dev/null)\" -- \"$cur\"))", kind);
             else action = "COMPREPLY=()";
             std::string pats;
             for (const auto& n : o->get_lnames()) pats += fmt::format("{}\"{}:--{}\"", pats.empty() ? "" : "|", path_of(a), n);
@@ -283,7 +287,8 @@ std::string fish_completion(const CLI::App* root) {
                     for (const auto& c : ch) list += (list.empty() ? "" : " ") + c;
                     spec += " -a '" + list + "'";
                 } else if (kind == "file") spec += " -F";
-                else if (kind == "group") spec += " -a '(kpipe __complete groups 2>/dev/null)'";
+                else if (kind == "group" || kind == "topic")
+                    spec += fmt::format(" -a '(kpipe __complete {}s 2>/dev/null)'", kind);
             }
             out += fmt::format("complete -c kpipe -n '{}'{} -d '{}'\n", chain.empty() ? "true" : cond, spec, desc);
         }
@@ -314,15 +319,20 @@ Exit generate(const CLI::App* root, const std::string& dir) {
     return Exit::ok;
 }
 
-Exit complete_topics(const Settings& s) {
+// Names for completion: quick, silent, and empty when the cluster does not answer.
+Exit complete_names(const Settings& s, const std::string& what) {
     Settings quick = s;
     quick.timeout = std::min(quick.timeout, Millis(2000));
     auto client = kafka::Client::create(quick, kafka::Role::admin);
     if (!client) return Exit::ok;
     auto info = client->cluster();
     if (!info) return Exit::ok;
-    for (const auto& t : info->topics)
-        if (!t.internal()) fmt::print("{}\n", t.name);
+    if (what == "topics") {
+        for (const auto& t : info->topics)
+            if (!t.internal()) fmt::print("{}\n", t.name);
+    } else if (auto groups = kafka::list_groups(*client)) {
+        for (const auto& g : *groups) fmt::print("{}\n", g.group);
+    }
     return Exit::ok;
 }
 
@@ -337,8 +347,8 @@ void register_generate(CLI::App& app, Commands& out) {
 
     auto what = std::make_shared<std::string>();
     auto* comp = app.add_subcommand("__complete", "Names for shell completion")->group("");
-    comp->add_option("what", *what, "topics")->required()->check(CLI::IsMember({"topics"}));
-    out.push_back({comp, [](const Settings& s) { return complete_topics(s); }});
+    comp->add_option("what", *what, "topics or groups")->required()->check(CLI::IsMember({"topics", "groups"}));
+    out.push_back({comp, [what](const Settings& s) { return complete_names(s, *what); }});
 }
 
 }  // namespace kpipe::cli
