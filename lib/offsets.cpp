@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "duration.hpp"
 #include "timestamp.hpp"
@@ -260,7 +262,18 @@ Result<std::vector<Bounds>> resolve_plan(kafka::Client& client, const OffsetPlan
                                          const OffsetSpec& default_start) {
     std::vector<Bounds> out(tps.size());
     if (tps.empty()) return out;
-    auto marks = kafka::watermarks(client, tps);
+    // Just after a topic is created or a leader moves, the broker answers "not leader"
+    // for a moment: runtime errors are retried until --timeout.
+    auto deadline = std::chrono::steady_clock::now() + client.settings().timeout;
+    auto retried = [&](auto query) {
+        auto r = query();
+        while (!r && r.error().code == Exit::runtime && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            r = query();
+        }
+        return r;
+    };
+    auto marks = retried([&] { return kafka::watermarks(client, tps); });
     if (!marks) return std::unexpected(marks.error());
     std::vector<OffsetRange> ranges;
     std::set<int64_t> times;
@@ -273,7 +286,7 @@ Result<std::vector<Bounds>> resolve_plan(kafka::Client& client, const OffsetPlan
     }
     std::map<int64_t, std::vector<int64_t>> at_time;
     for (int64_t t : times) {
-        auto offs = kafka::offsets_for_times(client, tps, std::vector<int64_t>(tps.size(), t));
+        auto offs = retried([&] { return kafka::offsets_for_times(client, tps, std::vector<int64_t>(tps.size(), t)); });
         if (!offs) return std::unexpected(offs.error());
         at_time[t] = std::move(*offs);
     }
