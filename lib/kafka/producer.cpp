@@ -38,7 +38,8 @@ Producer::Producer(Client client, OnFailure on_failure)
       on_failure_(std::move(on_failure)),
       main_(rd_kafka_queue_get_main(client_.get())),
       max_queued_(number_property("queue.buffering.max.messages", 100000)),
-      max_queued_bytes_(number_property("queue.buffering.max.kbytes", 1 << 20) * 1024) {}
+      max_queued_bytes_(number_property("queue.buffering.max.kbytes", 1 << 20) * 1024),
+      murmur2_(property("partitioner") == "murmur2_random") {}
 
 Producer::~Producer() {
     // Callers flush; whatever is left is abandoned so that destruction never hangs.
@@ -61,21 +62,24 @@ uint64_t Producer::number_property(const char* name, uint64_t fallback) const {
     return ec == std::errc() && end == text.data() + text.size() ? v : fallback;
 }
 
-rd_kafka_topic_t* Producer::topic(std::string_view name) {
-    for (auto& [n, t] : topics_)
-        if (n == name) return t.get();
+Producer::Topic& Producer::topic(std::string_view name) {
+    for (auto& t : topics_)
+        if (t.name == name) return t;
     std::string owned(name);
-    TopicPtr t(rd_kafka_topic_new(client_.get(), owned.c_str(), nullptr));
-    rd_kafka_topic_t* raw = t.get();
-    topics_.emplace_back(std::move(owned), std::move(t));
-    return raw;
+    TopicPtr handle(rd_kafka_topic_new(client_.get(), owned.c_str(), nullptr));
+    topics_.push_back({std::move(owned), std::move(handle), 0});
+    return topics_.back();
 }
 
 Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_wait) {
     auto cluster = client_.cluster();
     if (!cluster) return std::unexpected(cluster.error());
-    if (const auto* t = cluster->find(name)) return *t;
-    rd_kafka_topic_t* rkt = topic(name);
+    Topic& entry = topic(name);
+    if (const auto* t = cluster->find(name)) {
+        entry.partitions = static_cast<int32_t>(t->partitions.size());
+        return *t;
+    }
+    rd_kafka_topic_t* rkt = entry.handle.get();
     // The broker answers "unknown topic" while it creates one, so wait a little, unless
     // the client itself asked it not to create topics.
     if (property("allow.auto.create.topics") == "false") creation_wait = Millis(0);
@@ -86,7 +90,10 @@ Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_
         MetadataPtr holder(md);
         if (!err && md && md->topic_cnt == 1) {
             const auto& t = md->topics[0];
-            if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt > 0) return topic_info_of(t);
+            if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt > 0) {
+                entry.partitions = t.partition_cnt;
+                return topic_info_of(t);
+            }
             if (t.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
                 return fail(Exit::connect, "not authorized to access topic '{}'", name);
             if (t.err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION)
@@ -112,7 +119,7 @@ std::optional<Rejection> Producer::produce(const Record& r, uint64_t tag) {
 }
 
 std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
-    rd_kafka_topic_t* rkt = topic(r.topic);
+    rd_kafka_topic_t* rkt = topic(r.topic).handle.get();
     if (!rkt) return Rejection{rd_kafka_last_error(), fmt::format("topic '{}': {}", r.topic, err_name(rd_kafka_last_error()))};
     for (;;) {
         rd_kafka_vu_t vus[8];
@@ -162,7 +169,16 @@ std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
 const std::vector<std::pair<size_t, Rejection>>& Producer::produce_batch(std::string_view name,
                                                                           std::span<const PlainRecord> records) {
     rejected_.clear();
-    rd_kafka_topic_t* rkt = topic(name);
+    Topic& t = topic(name);
+    auto one_by_one = [&](size_t i) {
+        const auto& r = records[i];
+        RecordView v{name, r.partition, -1, -1, TimestampType::none, r.key, r.value, {}};
+        if (auto rej = produce(v, r.tag)) rejected_.push_back({i, std::move(*rej)});
+    };
+    if (!murmur2_ || t.partitions <= 0 || !t.handle) {
+        for (size_t i = 0; i < records.size(); ++i) one_by_one(i);
+        return rejected_;
+    }
     uint64_t bytes = 0;
     for (const auto& r : records) bytes += (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
     // Make room first: a batch that meets a full queue half way could not keep its order.
@@ -175,32 +191,51 @@ const std::vector<std::pair<size_t, Rejection>>& Producer::produce_batch(std::st
         }
         poll(100);
     }
-    batch_.assign(records.size(), rd_kafka_message_t{});
+
+    rd_kafka_topic_t* rkt = t.handle.get();
+    auto count = static_cast<size_t>(t.partitions);
+    if (by_partition_.size() < count) by_partition_.resize(count), index_of_.resize(count);
+    int32_t sticky = -1;
     for (size_t i = 0; i < records.size(); ++i) {
         const auto& r = records[i];
-        auto& m = batch_[i];
-        m.partition = r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition;
+        int32_t p = r.partition;
+        if (p < 0 && r.key) p = rd_kafka_msg_partitioner_murmur2(rkt, data_of(*r.key), r.key->size(), t.partitions, nullptr, nullptr);
+        if (p < 0) {
+            if (sticky < 0) sticky = rd_kafka_msg_partitioner_random(rkt, nullptr, 0, t.partitions, nullptr, nullptr);
+            p = sticky;
+        }
+        if (static_cast<size_t>(p) >= count) {  // librdkafka tells why
+            one_by_one(i);
+            continue;
+        }
+        rd_kafka_message_t m{};
         if (r.key) m.key = data_of(*r.key), m.key_len = r.key->size();
         if (r.value) m.payload = data_of(*r.value), m.len = r.value->size();
         m._private = reinterpret_cast<void*>(static_cast<uintptr_t>(r.tag));
+        by_partition_[static_cast<size_t>(p)].push_back(m);
+        index_of_[static_cast<size_t>(p)].push_back(i);
     }
-    int queued = rd_kafka_produce_batch(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_PARTITION,
-                                        batch_.data(), static_cast<int>(batch_.size()));
-    queued_ += static_cast<uint64_t>(queued);
-    queued_bytes_ += bytes;
-    if (static_cast<size_t>(queued) == records.size()) return rejected_;
-    for (size_t i = 0; i < records.size(); ++i) {
-        if (!batch_[i].err) continue;
-        const auto& r = records[i];
-        queued_bytes_ -= (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-        if (batch_[i].err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            // Only when the queue limits are tiny: send it alone (its order may change).
-            RecordView v{name, r.partition, -1, -1, TimestampType::none, r.key, r.value, {}};
-            if (auto rej = produce(v, r.tag)) rejected_.push_back({i, std::move(*rej)});
-            continue;
+    for (size_t p = 0; p < count; ++p) {
+        auto& msgs = by_partition_[p];
+        if (msgs.empty()) continue;
+        int n = rd_kafka_produce_batch(rkt, static_cast<int32_t>(p), RD_KAFKA_MSG_F_COPY, msgs.data(),
+                                       static_cast<int>(msgs.size()));
+        queued_ += static_cast<uint64_t>(n);
+        for (size_t j = 0; static_cast<size_t>(n) != msgs.size() && j < msgs.size(); ++j) {
+            if (!msgs[j].err) {
+                queued_bytes_ += msgs[j].key_len + msgs[j].len;
+                continue;
+            }
+            size_t i = index_of_[p][j];
+            if (msgs[j].err == RD_KAFKA_RESP_ERR__QUEUE_FULL) one_by_one(i);  // tiny queue limits only
+            else rejected_.push_back({i, {msgs[j].err, rd_kafka_err2str(msgs[j].err)}});
         }
-        rejected_.push_back({i, {batch_[i].err, rd_kafka_err2str(batch_[i].err)}});
+        if (static_cast<size_t>(n) == msgs.size())
+            for (const auto& m : msgs) queued_bytes_ += m.key_len + m.len;
+        msgs.clear();
+        index_of_[p].clear();
     }
+    std::sort(rejected_.begin(), rejected_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     return rejected_;
 }
 

@@ -178,6 +178,29 @@ def test_same_key_lands_on_the_partition_java_would_choose(run, topic, read_topi
     assert len({p for ps in seen.values() for p in ps}) == partitions  # keys spread over all
 
 
+def test_another_partitioner_from_x_is_honoured(run, topic, read_topic):
+    name = topic(partitions=4)
+    events = sample("clickstream", 500, seed=5)
+    res = run("produce", name, "--key", ".userid", "-X", "partitioner=consistent", input=events)
+    assert res.returncode == 0, res.stderr
+    records = read_topic(name)
+    assert sorted(r.value for r in records) == sorted(events.splitlines())
+    partition_of: dict[bytes, int] = {}
+    for r in records:
+        assert partition_of.setdefault(r.key, r.partition) == r.partition
+    assert any(p != java_partition(k, 4) for k, p in partition_of.items())  # CRC32, not murmur2
+
+
+def test_records_without_key_all_arrive_on_a_multi_partition_topic(run, topic, read_topic):
+    name = topic(partitions=3)
+    events = sample("clickstream", 3000, seed=6)
+    res = run("produce", name, input=events)
+    assert res.returncode == 0, res.stderr
+    records = read_topic(name)
+    assert sorted(r.value for r in records) == sorted(events.splitlines())
+    assert all(r.key is None for r in records)
+
+
 def test_compression_is_transparent(run, topic, read_topic):
     name = topic()
     events = sample("iot", 200)
