@@ -75,7 +75,7 @@ public:
          kafka::Consumer& consumer)
         : s_(s), r_(r), sink_(sink), out_(out), admin_(admin), c_(consumer) {}
 
-    Result<void> start_assigned(const std::vector<TopicPartition>& tps);
+    Result<void> start(const std::vector<TopicPartition>& tps, bool grouped);
     Result<ConsumeOutcome> run();
 
 private:
@@ -90,7 +90,6 @@ private:
     void check_positions();
     void wake_fetcher();
     Result<Stop> on_record(const RecordView& rec);
-    Result<void> on_assigned(const std::vector<TopicPartition>& tps);
     Result<Stop> on_revoked(const std::vector<TopicPartition>& tps);
     Result<void> on_error(const kafka::Polled& ev);
 
@@ -148,29 +147,19 @@ Result<std::vector<kafka::StartAt>> Loop::plan_for(const std::vector<TopicPartit
     return starts;
 }
 
-Result<void> Loop::start_assigned(const std::vector<TopicPartition>& tps) {
+// Assign mode (`grouped` false) starts all partitions at once; group mode accepts what
+// the group handed over. Either way, partitions already at their end are paused.
+Result<void> Loop::start(const std::vector<TopicPartition>& tps, bool grouped) {
     auto starts = plan_for(tps);
     if (!starts) return std::unexpected(starts.error());
     have_assignment_ = true;
-    if (auto a = c_.assign(*starts); !a) return a;
-    std::vector<TopicPartition> finished;
-    for (const auto& tp : tps)
-        if (part(tp).done) finished.push_back(tp);
-    if (!finished.empty()) c_.pause(finished);
-    return {};
-}
-
-Result<void> Loop::on_assigned(const std::vector<TopicPartition>& tps) {
-    auto starts = plan_for(tps);
-    if (!starts) return std::unexpected(starts.error());
-    have_assignment_ = true;
-    if (s_.verbosity >= 1) {
+    if (grouped && s_.verbosity >= 1) {
         std::string list;
         for (const auto& tp : tps) list += fmt::format("{}{} [{}]", list.empty() ? "" : ", ", tp.topic, tp.partition);
         fmt::print(stderr, "kpipe: group '{}' assigned {} partition(s){}{}\n", *r_.group, tps.size(),
                    tps.empty() ? "" : ": ", list);
     }
-    if (auto a = c_.accept(*starts); !a) return a;
+    if (auto a = grouped ? c_.accept(*starts) : c_.assign(*starts); !a) return a;
     std::vector<TopicPartition> finished;
     for (const auto& tp : tps)
         if (part(tp).done) finished.push_back(tp);
@@ -333,7 +322,7 @@ Result<ConsumeOutcome> Loop::run() {
                 if (all_done()) step = Stop::done;
                 break;
             case K::assigned:
-                if (auto a = on_assigned(ev.partitions); !a) return std::unexpected(a.error());
+                if (auto a = start(ev.partitions, true); !a) return std::unexpected(a.error());
                 if (all_done() && (r_.exit_at_end || r_.plan.bounded())) step = Stop::done;
                 break;
             case K::revoked: step = on_revoked(ev.partitions); break;
@@ -431,7 +420,7 @@ Result<ConsumeOutcome> consume(const Settings& settings, const ConsumeRequest& r
     Loop loop(settings, r, sink, out, *admin, *consumer);
     if (r.group) {
         if (auto s = consumer->subscribe(r.topics); !s) return std::unexpected(s.error());
-    } else if (auto s = loop.start_assigned(tps); !s) {
+    } else if (auto s = loop.start(tps, false); !s) {
         return std::unexpected(s.error());
     }
     return loop.run();

@@ -11,22 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer, TopicPartition
-
-
-def produce(brokers: str, topic: str, messages: list[dict], **conf) -> None:
-    """Produce messages (kwargs of Producer.produce) and fail on any delivery error."""
-    errors = []
-
-    def on_delivery(err, _msg):
-        if err is not None:
-            errors.append(err)
-
-    producer = Producer({"bootstrap.servers": brokers, **conf})
-    for m in messages:
-        producer.produce(topic, on_delivery=on_delivery, **m)
-    assert producer.flush(30) == 0, "messages still queued after 30 s"
-    assert errors == []
+from confluent_kafka import Consumer, TopicPartition
+from test_broker import produce  # noqa: F401  (one helper for every test module)
 
 
 def committed(brokers: str, group: str, topic: str, partitions: list[int]) -> dict[int, int]:
