@@ -339,6 +339,7 @@ Result<ConsumeOutcome> Loop::run() {
                     check_positions();
                     next_position_check = now + std::chrono::milliseconds(200);
                 }
+                if (step && *step == Stop::none && out_.reader_gone()) step = Stop::closed;
                 if (step && *step == Stop::none && all_done() && !endless) step = Stop::done;
                 if (step && *step == Stop::none && r_.idle && now - last_record >= *r_.idle) step = Stop::done;
                 break;

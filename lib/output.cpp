@@ -49,6 +49,17 @@ Result<Output::State> Output::flush() {
     return State::open;
 }
 
+bool Output::reader_gone() {
+    if (state_ == State::closed) return true;
+    if (!is_pipe_) return false;
+    pollfd p{fd_, 0, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP))) {
+        state_ = State::closed;
+        return true;
+    }
+    return false;
+}
+
 // Linux: FIONREAD on either end of a pipe gives the bytes not yet read. The reader
 // leaving shows as POLLERR on the write end.
 Result<Output::State> Output::wait_drained() {

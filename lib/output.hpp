@@ -32,6 +32,9 @@ public:
     // An error for anything else (disk full, I/O error).
     Result<State> flush();
     State state() const { return state_; }
+    // A pipe whose reader went away (e.g. `| head` finished) while nothing was being
+    // written; becomes State::closed.
+    bool reader_gone();
     // Total bytes that left through flush() so far.
     uint64_t written() const { return written_; }
 

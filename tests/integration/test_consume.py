@@ -240,6 +240,17 @@ def test_head_commits_exactly_the_records_it_printed(kpipe_bin, brokers, topic):
     assert len(set(seen)) == 10  # the second run went on where the first stopped
 
 
+def test_head_ends_an_endless_consume_at_once(kpipe_bin, brokers, topic):
+    name = topic()
+    produce(brokers, name, [dict(value=b"1"), dict(value=b"2")])
+    # No -e and no more records coming: kpipe notices that head has gone without writing.
+    r = subprocess.run(["bash", "-c", f'"{kpipe_bin}" consume {name} --output value | head -n 1; '
+                        'echo "kpipe-exit=${PIPESTATUS[0]}" >&2'],
+                       capture_output=True, timeout=30, env={"KPIPE_BROKERS": brokers, "PATH": "/usr/bin:/bin"})
+    assert r.stdout == b"1\n"
+    assert b"kpipe-exit=0" in r.stderr, r.stderr
+
+
 def test_ctrl_c_commits_what_was_written_and_exits_0(kpipe_bin, brokers, topic):
     name = topic(partitions=2)
     produce(brokers, name, [dict(partition=i % 2, value=str(i).encode()) for i in range(40)])
