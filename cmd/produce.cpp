@@ -258,7 +258,7 @@ private:
     void on_failure(const kafka::Delivery& d);
     std::string failure_reason(const kafka::Delivery& d) const;
     void pace();
-    void tick(bool force = false);
+    void tick();
     void finish_delivery();
     void summary() const;
     std::string where(uint64_t tag) const { return fmt::format("{}:{}", reader_.name(source_of(tag)), line_of(tag)); }
@@ -291,6 +291,7 @@ private:
     bool interrupted_ = false;
     clock::time_point start_ = clock::now();
     clock::time_point last_tick_ = start_;
+    clock::time_point last_failures_ = start_;
 };
 
 void ProduceRun::check_topic() {
@@ -553,11 +554,13 @@ void ProduceRun::pace() {
     }
 }
 
-void ProduceRun::tick(bool force) {
+// Every 250 ms: the progress line; every second: the failures gathered since the last.
+void ProduceRun::tick() {
     auto now = clock::now();
-    if (!force && now - last_tick_ < std::chrono::milliseconds(250)) return;
+    if (now - last_tick_ < std::chrono::milliseconds(250)) return;
     last_tick_ = now;
-    if (!failures_.empty() && (force || now - start_ > std::chrono::seconds(1))) {
+    if (!failures_.empty() && now - last_failures_ >= std::chrono::seconds(1)) {
+        last_failures_ = now;
         if (show_progress_) fmt::print(stderr, "\r\x1b[K");
         failures_.print(reader_);
     }
