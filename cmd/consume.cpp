@@ -104,15 +104,17 @@ void register_consume(CLI::App& app, Commands& out) {
                 "Exit 0 once every assigned partition reaches the end it had when reading started (also with "
                 "compaction gaps, transactions and -g)");
     c->add_option("--idle", o->idle, "Exit 0 after DURATION without a record, e.g. 5s")->type_name("DURATION");
-    c->add_option("--output", o->output, "envelope (JSON line, default) or value (the value bytes and a newline)")
-        ->check(CLI::IsMember({"envelope", "value"}))
-        ->type_name("FORMAT");
+    auto* output = c->add_option("--output", o->output,
+                                 "envelope (JSON line, default) or value (the value bytes and a newline)")
+                       ->check(CLI::IsMember({"envelope", "value"}))
+                       ->type_name("FORMAT");
     c->add_option("-f,--format", o->format, "Write each record with this template instead (tokens below)")
-        ->type_name("TEMPLATE");
+        ->type_name("TEMPLATE")
+        ->excludes(output);
     c->add_option("--time-format", o->time_format,
                   "Timestamps in the envelope and %T: ms (epoch milliseconds) or iso (ISO-8601 UTC)")
         ->check(CLI::IsMember({"ms", "iso"}))
-        ->type_name("ms|iso");
+        ->type_name("FORMAT");
     c->add_option("--filter", o->filter,
                   "Keep only records for which this jq expression on the envelope is true, e.g. "
                   "'.value.action == \"view\"'")

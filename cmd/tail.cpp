@@ -212,7 +212,7 @@ void register_tail(CLI::App& app, Commands& out) {
     t->add_flag("--stats", o->stats, "Status line on stderr every second: records/s and bytes/s, total and per partition");
     t->add_option("--time-format", o->time_format, "Piped output timestamps: ms (epoch milliseconds) or iso")
         ->check(CLI::IsMember({"ms", "iso"}))
-        ->type_name("ms|iso");
+        ->type_name("FORMAT");
     out.push_back({t, [o](const Settings& s) { return run_tail(s, *o); }});
 }
 
