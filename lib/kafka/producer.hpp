@@ -74,7 +74,8 @@ public:
     // from topic_info(), kpipe partitions keyed records with librdkafka's own murmur2 and
     // queues each partition's share in one call (one lock, one wake-up, one clock reading);
     // records without a key share one partition per call (sticky, as librdkafka does).
-    // Otherwise it falls back to produce() per record. Waits first, like produce(), for room
+    // Partitions added to the topic after topic_info() are not used. Otherwise (another
+    // partitioner, count unknown) it falls back to produce() per record. Waits first, like produce(), for room
     // in the queue. Returns the records not queued (index, reason).
     const std::vector<std::pair<size_t, Rejection>>& produce_batch(std::string_view topic,
                                                                     std::span<const PlainRecord> records);
