@@ -140,7 +140,7 @@ std::string man_page(const CLI::App* app, const CLI::App* root) {
     std::string globals;
     options_section(globals, root, true);
     out += ".SH GLOBAL OPTIONS\nThese work before or after any command.\n" + globals;
-    if (app != root && !app->get_footer().empty() && app->get_footer() != root->get_footer()) out += ".SH EXAMPLES\n.nf\n" + roff(app->get_footer()) + "\n.fi\n";
+    if (app != root && !app->get_footer().empty() && app->get_footer() != root->get_footer()) out += ".SH NOTES\n.nf\n" + roff(app->get_footer()) + "\n.fi\n";
     out += ".SH ENVIRONMENT\n.TP\n.B KPIPE_BROKERS\nBootstrap brokers (overridden by \\-b).\n"
            ".TP\n.B KPIPE_PROFILE\nProfile name (overridden by \\-\\-profile).\n"
            ".TP\n.B KPIPE_CONFIG\nConfig file (overridden by \\-\\-config).\n"

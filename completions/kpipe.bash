@@ -7,7 +7,10 @@ _kpipe() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$path" in
-        "kpipe") words="topics config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
+        "kpipe") words="produce consume tail topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
+        "kpipe produce") words="--help -h --format -f --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
+        "kpipe consume") words="--help -h --group -g --no-commit --from --until --partition -p --count -n --exit-at-end -e --idle --output --format -f --time-format --filter --wait-for-topic --pipe-batch "; positional="topic" ;;
+        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format "; positional="topic" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
         "kpipe topics describe") words="--help -h --output -o "; positional="topic" ;;
@@ -15,6 +18,7 @@ _kpipe() {
         "kpipe topics delete") words="--help -h --yes -y --if-exists "; positional="topic" ;;
         "kpipe topics alter") words="--help -h --config -c --delete-config -d "; positional="topic" ;;
         "kpipe topics add-partitions") words="--help -h --total "; positional="topic" ;;
+        "kpipe lag") words="--help -h --topic -t --output -o --watch --count --window --max-lag --max-time-lag --no-time-lag "; positional="group" ;;
         "kpipe config") words="show --help -h "; positional="" ;;
         "kpipe config show") words="--help -h --output -o "; positional="" ;;
         esac
@@ -30,6 +34,41 @@ _kpipe() {
         "kpipe:--verbose"|"kpipe:-v") COMPREPLY=(); return ;;
         "kpipe:--quiet"|"kpipe:-q") COMPREPLY=(); return ;;
         "kpipe:--color") COMPREPLY=($(compgen -W "auto always never " -- "$cur")); return ;;
+        "kpipe produce:--format"|"kpipe produce:-f") COMPREPLY=($(compgen -W "json envelope text " -- "$cur")); return ;;
+        "kpipe produce:--key"|"kpipe produce:-k") COMPREPLY=(); return ;;
+        "kpipe produce:--timestamp") COMPREPLY=(); return ;;
+        "kpipe produce:--key-delim") COMPREPLY=(); return ;;
+        "kpipe produce:--header"|"kpipe produce:-H") COMPREPLY=(); return ;;
+        "kpipe produce:--partition"|"kpipe produce:-p") COMPREPLY=(); return ;;
+        "kpipe produce:--ignore-partition") COMPREPLY=(); return ;;
+        "kpipe produce:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
+        "kpipe produce:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        "kpipe produce:--progress") COMPREPLY=(); return ;;
+        "kpipe produce:--compression"|"kpipe produce:-z") COMPREPLY=($(compgen -W "none gzip snappy lz4 zstd " -- "$cur")); return ;;
+        "kpipe produce:--linger") COMPREPLY=(); return ;;
+        "kpipe produce:--batch-size") COMPREPLY=(); return ;;
+        "kpipe produce:--delivery-timeout") COMPREPLY=(); return ;;
+        "kpipe produce:--rate") COMPREPLY=(); return ;;
+        "kpipe consume:--group"|"kpipe consume:-g") COMPREPLY=($(compgen -W "$(kpipe __complete groups 2>/dev/null)" -- "$cur")); return ;;
+        "kpipe consume:--no-commit") COMPREPLY=(); return ;;
+        "kpipe consume:--from") COMPREPLY=(); return ;;
+        "kpipe consume:--until") COMPREPLY=(); return ;;
+        "kpipe consume:--partition"|"kpipe consume:-p") COMPREPLY=(); return ;;
+        "kpipe consume:--count"|"kpipe consume:-n") COMPREPLY=(); return ;;
+        "kpipe consume:--exit-at-end"|"kpipe consume:-e") COMPREPLY=(); return ;;
+        "kpipe consume:--idle") COMPREPLY=(); return ;;
+        "kpipe consume:--output") COMPREPLY=($(compgen -W "envelope value " -- "$cur")); return ;;
+        "kpipe consume:--format"|"kpipe consume:-f") COMPREPLY=(); return ;;
+        "kpipe consume:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
+        "kpipe consume:--filter") COMPREPLY=(); return ;;
+        "kpipe consume:--wait-for-topic") COMPREPLY=(); return ;;
+        "kpipe consume:--pipe-batch") COMPREPLY=(); return ;;
+        "kpipe tail:--last"|"kpipe tail:-n") COMPREPLY=(); return ;;
+        "kpipe tail:--since") COMPREPLY=(); return ;;
+        "kpipe tail:--partition"|"kpipe tail:-p") COMPREPLY=(); return ;;
+        "kpipe tail:--wrap") COMPREPLY=(); return ;;
+        "kpipe tail:--stats") COMPREPLY=(); return ;;
+        "kpipe tail:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
         "kpipe topics:--output"|"kpipe topics:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
         "kpipe topics:--all"|"kpipe topics:-a") COMPREPLY=(); return ;;
         "kpipe topics list:--output"|"kpipe topics list:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
@@ -44,10 +83,21 @@ _kpipe() {
         "kpipe topics alter:--config"|"kpipe topics alter:-c") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe topics alter:--delete-config"|"kpipe topics alter:-d") COMPREPLY=(); return ;;
         "kpipe topics add-partitions:--total") COMPREPLY=(); return ;;
+        "kpipe lag:--topic"|"kpipe lag:-t") COMPREPLY=($(compgen -W "$(kpipe __complete topics 2>/dev/null)" -- "$cur")); return ;;
+        "kpipe lag:--output"|"kpipe lag:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
+        "kpipe lag:--watch") COMPREPLY=(); return ;;
+        "kpipe lag:--count") COMPREPLY=(); return ;;
+        "kpipe lag:--window") COMPREPLY=(); return ;;
+        "kpipe lag:--max-lag") COMPREPLY=(); return ;;
+        "kpipe lag:--max-time-lag") COMPREPLY=(); return ;;
+        "kpipe lag:--no-time-lag") COMPREPLY=(); return ;;
         "kpipe config show:--output"|"kpipe config show:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
     esac
     case "$path" in
-        "kpipe") words="topics config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
+        "kpipe") words="produce consume tail topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
+        "kpipe produce") words="--help -h --format -f --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
+        "kpipe consume") words="--help -h --group -g --no-commit --from --until --partition -p --count -n --exit-at-end -e --idle --output --format -f --time-format --filter --wait-for-topic --pipe-batch "; positional="topic" ;;
+        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format "; positional="topic" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
         "kpipe topics describe") words="--help -h --output -o "; positional="topic" ;;
@@ -55,6 +105,7 @@ _kpipe() {
         "kpipe topics delete") words="--help -h --yes -y --if-exists "; positional="topic" ;;
         "kpipe topics alter") words="--help -h --config -c --delete-config -d "; positional="topic" ;;
         "kpipe topics add-partitions") words="--help -h --total "; positional="topic" ;;
+        "kpipe lag") words="--help -h --topic -t --output -o --watch --count --window --max-lag --max-time-lag --no-time-lag "; positional="group" ;;
         "kpipe config") words="show --help -h "; positional="" ;;
         "kpipe config show") words="--help -h --output -o "; positional="" ;;
     esac
