@@ -609,7 +609,7 @@ void register_produce(CLI::App& app, Commands& out) {
     std::map<std::string, InputFormat> formats{
         {"json", InputFormat::json}, {"envelope", InputFormat::envelope}, {"text", InputFormat::text}};
     cmd->add_option_function<std::string>(
-           "-f,--format", [o, formats](const std::string& v) { o->format = formats.at(v); },
+           "--format", [o, formats](const std::string& v) { o->format = formats.at(v); },
                     "Input lines: json (one JSON value per line, sent as is; blank lines skipped), envelope (as "
                     "'kpipe consume' writes them: key, value, headers, timestamp, partition), text (each "
                     "non-empty line's bytes)")

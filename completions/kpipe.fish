@@ -19,7 +19,7 @@ complete -c kpipe -n 'true' -l color -r -a 'auto always never' -d 'Colour: auto,
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -s h -l help -r -d 'Print this help message and exit'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -a '(kpipe __complete topics 2>/dev/null)'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -F
-complete -c kpipe -n '__fish_seen_subcommand_from produce' -s f -l format -r -a 'json envelope text' -d 'Input lines: json (one JSON value per line, sent as is; blank lines skipped), envelope (as "kpipe consume" writes them: key, value, headers, timestamp, partition), text (each non-empty line"s bytes)'
+complete -c kpipe -n '__fish_seen_subcommand_from produce' -l format -r -a 'json envelope text' -d 'Input lines: json (one JSON value per line, sent as is; blank lines skipped), envelope (as "kpipe consume" writes them: key, value, headers, timestamp, partition), text (each non-empty line"s bytes)'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -s k -l key -r -d 'Key from this field of each JSON event, e.g. .userid, .user.id, .items[0].id (strings as text, other values as compact JSON; a missing or null field gives a null key). Same key, same partition, as Java clients choose it'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -l timestamp -r -d 'Record timestamp from this field: epoch milliseconds or ISO-8601 (missing or null: now)'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -l key-delim -r -d 'With --format text: split each line at the first STR into key and value'

@@ -48,3 +48,17 @@ def test_bash_completion_of_commands_flags_choices_and_topics(kpipe_bin, brokers
     assert set(bash_complete(kpipe_bin, brokers, ["kpipe", "topics", ""])) >= {"create", "describe", "delete"}
     assert bash_complete(kpipe_bin, brokers, ["kpipe", "--color", ""]) == ["auto", "always", "never"]
     assert bash_complete(kpipe_bin, brokers, ["kpipe", "topics", "describe", t[:-3]]) == [t]
+
+
+def test_bash_completion_of_group_names(kpipe_bin, brokers, topic):
+    from confluent_kafka import Consumer, TopicPartition
+
+    t = topic()
+    group = f"completion-{t}"
+    c = Consumer({"bootstrap.servers": brokers, "group.id": group})
+    try:
+        c.commit(offsets=[TopicPartition(t, 0, 0)], asynchronous=False)
+    finally:
+        c.close()
+    assert group in bash_complete(kpipe_bin, brokers, ["kpipe", "lag", group[:-4]])
+    assert group in bash_complete(kpipe_bin, brokers, ["kpipe", "consume", t, "--group", group[:-4]])
