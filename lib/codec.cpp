@@ -1,5 +1,7 @@
 #include "codec.hpp"
 
+#include <cctype>
+
 #include <openssl/evp.h>
 #include <simdjson.h>
 
@@ -14,7 +16,14 @@ void append_base64(std::string& out, std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
+    // Canonical base64 only: EVP_DecodeBlock alone tolerates white space and misplaced '='.
     if (text.size() % 4 != 0) return std::nullopt;
+    size_t data = text.size();
+    while (data > 0 && text.size() - data < 2 && text[data - 1] == '=') --data;
+    for (size_t i = 0; i < data; ++i) {
+        char c = text[i];
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/') return std::nullopt;
+    }
     std::string out(3 * (text.size() / 4), '\0');
     int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                             reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 namespace kpipe {
 
@@ -16,7 +17,7 @@ Result<Millis> parse_duration(std::string_view text) {
     while (!rest.empty()) {
         double n = 0;
         auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
-        if (ec != std::errc{} || n < 0) return bad("expected a non-negative number");
+        if (ec != std::errc{} || !std::isfinite(n) || n < 0) return bad("expected a non-negative number");
         rest.remove_prefix(static_cast<size_t>(p - rest.data()));
         size_t u = 0;
         while (u < rest.size() && std::isalpha(static_cast<unsigned char>(rest[u]))) ++u;

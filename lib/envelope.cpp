@@ -1,5 +1,6 @@
 #include "envelope.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -44,6 +45,13 @@ simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string& pad,
 bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes) {
     simdjson::dom::element e;
     return parse_json(parser, pad, bytes, e) == simdjson::SUCCESS;
+}
+
+EnvelopeWriter::EnvelopeWriter(EnvelopeOptions o) : opts_(o) {
+    // A payload is embedded one level below the envelope object: embed only what the
+    // reader can take back at its (default) depth limit; deeper payloads go as text.
+    if (parser_.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, simdjson::DEFAULT_MAX_DEPTH - 1))
+        throw std::bad_alloc();
 }
 
 Encoding EnvelopeWriter::classify(std::string_view bytes) {
@@ -182,13 +190,20 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
     ondemand::object obj;
     if (doc.get_object().get(obj)) return fail(Exit::data, "not a valid envelope: expected a JSON object");
 
+    static constexpr std::string_view known[] = {"topic", "partition", "offset", "timestamp", "timestamp_type",
+                                                 "key", "key_encoding", "value", "value_encoding", "headers"};
     Record r;
     Payload key, value;
+    unsigned seen = 0;
     for (auto field : obj) {
         if (auto e = field.error()) return invalid(e);
         std::string_view name;
         if (auto e = field.unescaped_key().get(name)) return invalid(e);
         std::string fname(name);
+        auto slot = static_cast<size_t>(std::find(std::begin(known), std::end(known), fname) - std::begin(known));
+        if (slot == std::size(known)) return fail(Exit::data, "unknown envelope field '{}'", fname);
+        if (seen & (1u << slot)) return fail(Exit::data, "field '{}' appears twice", fname);
+        seen |= 1u << slot;
         ondemand::value v = field.value();
         auto bad = [&](std::string_view why) { return fail(Exit::data, "field '{}': {}", fname, why); };
         if (fname == "key" || fname == "value") {
@@ -203,7 +218,7 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
             if (auto e = raw_of(v, p.raw)) return invalid(e);
         } else if (fname == "key_encoding" || fname == "value_encoding") {
             Payload& p = fname == "key_encoding" ? key : value;
-            if (v.get_string().get(p.encoding)) return bad("expected \"text\" or \"base64\"");
+            if (v.get_string().get(p.encoding) || p.encoding.empty()) return bad("expected \"text\" or \"base64\"");
             // The string lives in the parser's buffer until the next parse: fine for this call.
         } else if (fname == "partition") {
             bool is_null = false;
@@ -273,11 +288,9 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
                 r.headers.push_back(std::move(h));
                 ++index;
             }
-        } else if (fname == "topic" || fname == "offset" || fname == "timestamp_type") {
-            std::string_view ignored;  // informational on input
+        } else {  // topic, offset, timestamp_type: informational on input
+            std::string_view ignored;
             (void)raw_of(v, ignored);
-        } else {
-            return fail(Exit::data, "unknown envelope field '{}'", fname);
         }
     }
     if (!value.present) return fail(Exit::data, "not a valid envelope: field 'value' is missing");

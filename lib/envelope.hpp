@@ -29,7 +29,7 @@ struct EnvelopeOptions {
 
 class EnvelopeWriter {
 public:
-    explicit EnvelopeWriter(EnvelopeOptions o = {}) : opts_(o) {}
+    explicit EnvelopeWriter(EnvelopeOptions o = {});
     // Appends one envelope line, '\n' included.
     void append(const RecordView& r, std::string& out);
     // How `bytes` would be written.

@@ -13,7 +13,7 @@ TEST_CASE("parse_duration") {
     CHECK(parse_duration("1h30m")->count() == 5'400'000);
     CHECK(parse_duration("1.5s")->count() == 1'500);
     CHECK(parse_duration("1d")->count() == 86'400'000);
-    for (const char* bad : {"", "s", "10x", "-1s", "1h 2m", "abc", "1m2"}) {
+    for (const char* bad : {"", "s", "10x", "-1s", "1h 2m", "abc", "1m2", "nan", "nans", "inf", "infs", "1e400s"}) {
         CAPTURE(bad);
         auto r = parse_duration(bad);
         REQUIRE_FALSE(r);

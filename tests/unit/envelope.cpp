@@ -109,6 +109,13 @@ TEST_CASE("envelope reader accepts ISO timestamps and rejects bad lines naming t
         {R"({"value":1,"headers":[[1,"x"]]})", "header name"},
         {R"({"value":1,"vlaue":2})", "unknown envelope field 'vlaue'"},
         {R"({"value":1} x)", "not a valid envelope"},
+        {R"({"key":null,"key":"x","value":1})", "field 'key' appears twice"},
+        {R"({"value":"aGk=","value_encoding":"base64","value_encoding":"text"})", "appears twice"},
+        {R"({"value":1,"headers":[],"headers":[["a","b"]]})", "field 'headers' appears twice"},
+        {R"({"value":"x","value_encoding":""})", "field 'value_encoding'"},
+        {R"({"value":"QQ=A","value_encoding":"base64"})", "invalid base64"},
+        {R"({"value":"QQ= =","value_encoding":"base64"})", "invalid base64"},
+        {R"({"value":" QQ=","value_encoding":"base64"})", "invalid base64"},
     };
     for (const auto& b : bad) {
         CAPTURE(b.line);
@@ -116,5 +123,15 @@ TEST_CASE("envelope reader accepts ISO timestamps and rejects bad lines naming t
         REQUIRE_FALSE(res.has_value());
         CHECK(res.error().code == Exit::data);
         CHECK(res.error().message.find(b.needle) != std::string::npos);
+    }
+}
+
+TEST_CASE("envelope round trip at the JSON depth limit") {
+    for (size_t depth : {size_t{1022}, size_t{1023}, size_t{1024}}) {
+        CAPTURE(depth);
+        std::string deep = std::string(depth, '[') + std::string(depth, ']');
+        RecordView r{"t", 0, 0, 1, TimestampType::create, std::nullopt, std::string_view(deep), {}};
+        Record back = round_trip(r);
+        CHECK(*back.value == deep);
     }
 }
