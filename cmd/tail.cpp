@@ -38,6 +38,7 @@ public:
         payload(p, r.key, style_.cyan(), true);
         p.put(" ");
         payload(p, r.value, {}, false);
+        p.finish();
         out += '\n';
         return true;
     }
@@ -94,10 +95,12 @@ public:
                 out += "\r\x1b[K";  // the status line sits where records continue
                 shown_ = false;
             }
+            pending_ = true;
         }
         return inner_.append(r, out);
     }
     void flushed() override {
+        pending_ = false;
         if (enabled_ && redraw_ && !shown_ && !line_.empty()) draw();
     }
     void tick(bool final) override {
@@ -123,6 +126,8 @@ public:
             return;
         }
         if (redraw_) {
+            // Records not yet on stdout would land after the status line: flushed() draws it then.
+            if (pending_) return;
             if (shown_) fmt::print(stderr, "\r\x1b[K");
             draw();
         } else {
@@ -144,6 +149,7 @@ private:
         std::string shown;
         Painter p(shown, style_, terminal_width(stderr) - 1);
         p.put(line_, style_.dim());
+        p.finish();
         fmt::print(stderr, "{}", shown);
         std::fflush(stderr);
         shown_ = true;
@@ -154,6 +160,7 @@ private:
     bool redraw_;
     Style style_;
     bool shown_ = false;
+    bool pending_ = false;  // records appended but not yet flushed to stdout
     std::string line_;
     Counts total_, seen_total_;
     std::map<std::pair<std::string, int32_t>, Counts> per_, seen_;

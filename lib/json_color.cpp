@@ -24,20 +24,21 @@ void Painter::put_visible(std::string_view text) {
     size_t i = 0;
     while (i < text.size()) {
         size_t n = std::min(utf8_len(static_cast<unsigned char>(text[i])), text.size() - i);
-        if (left_ <= 1 && i + n < text.size()) {  // room for "…" only
-            out_ += "\u2026";
-            left_ = 0;
+        if (!held_.empty()) {  // more text after the last column: "…" takes its place
+            held_ = "\u2026";
             cut_ = true;
             return;
         }
-        if (left_ == 0) {
-            cut_ = true;
-            return;
-        }
-        out_.append(text.data() + i, n);
+        if (left_ == 1) held_.assign(text.data() + i, n);  // written by finish() if nothing follows
+        else out_.append(text.data() + i, n);
         --left_;
         i += n;
     }
+}
+
+void Painter::finish() {
+    out_ += held_;
+    held_.clear();
 }
 
 void Painter::put(std::string_view text, std::string_view style) {

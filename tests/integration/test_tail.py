@@ -80,3 +80,36 @@ def test_tail_never_commits(kpipe_bin, brokers, topic, admin):
     after = {g.id for g in admin.list_groups(timeout=10)}
     # tail reads with assign(): the group id librdkafka wants is never registered.
     assert not [g for g in after - before if g.startswith("kpipe-assign")]
+
+
+def test_tail_on_a_terminal_writes_compact_lines_cut_to_its_width(kpipe_bin, brokers, topic):
+    import fcntl
+    import os
+    import pty
+    import signal
+    import struct
+    import subprocess
+    import termios
+
+    name = topic()
+    long_value = '{"page":"/search?q=' + "x" * 200 + '","action":"view"}'
+    produce(brokers, name, [dict(key=b"user1", value=long_value.encode()), dict(key=b"user2", value=b'{"n":1}')])
+    width = 80
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
+    proc = subprocess.Popen([str(kpipe_bin), "tail", name, "-n", "2", "--color", "never"], stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=slave, env={**os.environ, "KPIPE_BROKERS": brokers})
+    os.close(slave)
+    out = b""
+    try:
+        while out.count(b"\n") < 2:
+            out += os.read(master, 4096)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        os.close(master)
+    lines = out.decode().replace("\r", "").splitlines()[:2]
+    assert len(lines[0]) == width and lines[0].endswith("\u2026"), lines[0]  # cut, ellipsis in the last column
+    assert " 0/0 user1 {\"page\":\"/search?q=xxx" in lines[0]
+    assert lines[1].endswith(' 0/1 user2 {"n":1}'), lines[1]  # short lines are whole
+    assert not lines[1].startswith("{")  # a compact line, not the envelope

@@ -25,12 +25,22 @@ TEST_CASE("Painter cuts at the width with an ellipsis, counting code points") {
     Painter p(out, Style{false}, 5);
     p.put("ab");
     p.put("cdéfgh");
+    p.finish();
     CHECK(out == "abcd\u2026");
     CHECK(p.full());
     std::string exact;
     Painter q(exact, Style{false}, 3);
-    q.put("abc");
+    q.put("ab");
+    q.put("c");
+    q.finish();
     CHECK(exact == "abc");
+    std::string one_more;  // the last column is known only when the next piece arrives
+    Painter r(one_more, Style{false}, 3);
+    r.put("ab");
+    r.put("c");
+    r.put("d");
+    r.finish();
+    CHECK(one_more == "ab\u2026");
 }
 
 TEST_CASE("Painter shows control bytes and invalid UTF-8 escaped") {
