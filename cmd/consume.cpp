@@ -94,7 +94,9 @@ void register_consume(CLI::App& app, Commands& out) {
     c->add_flag("--no-commit", o->no_commit, "With -g: read with the group but commit nothing");
     c->add_option("--from", o->from,
                   "Where to start (default: beginning; with -g the group's committed offset, or beginning for a "
-                  "new group); FROM:TO also sets the end")
+                  "new group); FROM:TO also sets the end. With -g it applies to the partitions of this run's "
+                  "first assignment only: partitions assigned after a rebalance continue from the group's "
+                  "committed offset")
         ->type_name("SPEC");
     c->add_option("--until", o->until, "Stop before this offset (exclusive), per partition")->type_name("SPEC");
     c->add_option("-p,--partition", o->partitions, "Only these partitions, e.g. 0,2,5-7 (not with -g)")

@@ -38,7 +38,7 @@ complete -c kpipe -n '__fish_seen_subcommand_from consume' -s h -l help -r -d 'P
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -a '(kpipe __complete topics 2>/dev/null)'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -s g -l group -r -a '(kpipe __complete groups 2>/dev/null)' -d 'Join consumer group NAME: partitions are shared with the group"s other members and offsets are committed only for records already written to stdout'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -l no-commit -r -d 'With -g: read with the group but commit nothing'
-complete -c kpipe -n '__fish_seen_subcommand_from consume' -l from -r -d 'Where to start (default: beginning; with -g the group"s committed offset, or beginning for a new group); FROM:TO also sets the end'
+complete -c kpipe -n '__fish_seen_subcommand_from consume' -l from -r -d 'Where to start (default: beginning; with -g the group"s committed offset, or beginning for a new group); FROM:TO also sets the end. With -g it applies to the partitions of this run"s first assignment only: partitions assigned after a rebalance continue from the group"s committed offset'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -l until -r -d 'Stop before this offset (exclusive), per partition'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -s p -l partition -r -d 'Only these partitions, e.g. 0,2,5-7 (not with -g)'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -s n -l count -r -d 'Exit after writing N records'

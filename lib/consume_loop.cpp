@@ -102,6 +102,7 @@ private:
     std::vector<std::unique_ptr<Part>> parts_;
     Part* last_ = nullptr;
     bool have_assignment_ = false;
+    bool first_assignment_taken_ = false;  // group mode: --from no longer applies
     uint64_t written_ = 0;
 };
 
@@ -126,10 +127,23 @@ Part* Loop::find(std::string_view topic, const char* name_ptr, int32_t partition
     return nullptr;
 }
 
+// With a group, --from says where this run starts: it applies to the partitions of the
+// first assignment only. Partitions assigned later (after a rebalance, including ones
+// another member was reading) continue from the group's committed offset, so a rebalance
+// neither re-reads (--from beginning) nor skips and commits past records (--from end/@TIME).
 Result<std::vector<kafka::StartAt>> Loop::plan_for(const std::vector<TopicPartition>& tps) {
     OffsetSpec start = r_.default_start;
     if (r_.group && !r_.from_given) start = {OffsetSpec::Kind::stored, 0};
-    auto bounds = resolve_plan(admin_, r_.plan, tps, start);
+    const OffsetPlan* plan = &r_.plan;
+    OffsetPlan later;
+    if (r_.group && first_assignment_taken_) {
+        start = {OffsetSpec::Kind::stored, 0};
+        later = r_.plan;  // keeps the ends (--until, FROM:TO)
+        later.all.from = start;
+        for (auto& [p, range] : later.partitions) range.from = start;
+        plan = &later;
+    }
+    auto bounds = resolve_plan(admin_, *plan, tps, start);
     if (!bounds) return std::unexpected(bounds.error());
     std::vector<kafka::StartAt> starts;
     for (size_t i = 0; i < tps.size(); ++i) {
@@ -153,6 +167,7 @@ Result<void> Loop::start(const std::vector<TopicPartition>& tps, bool grouped) {
     auto starts = plan_for(tps);
     if (!starts) return std::unexpected(starts.error());
     have_assignment_ = true;
+    first_assignment_taken_ = true;
     if (grouped && s_.verbosity >= 1) {
         std::string list;
         for (const auto& tp : tps) list += fmt::format("{}{} [{}]", list.empty() ? "" : ", ", tp.topic, tp.partition);

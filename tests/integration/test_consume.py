@@ -380,3 +380,32 @@ def test_bad_offsets_and_templates_exit_2_naming_the_part(run, topic):
         assert r.returncode == 2, (args, r.stderr)
         assert part in r.stderr, (args, r.stderr)
         assert r.stderr.startswith(b"kpipe: ")
+
+
+def test_from_applies_only_to_the_first_assignment_of_a_group_member(kpipe_bin, brokers, topic):
+    # A rebalance must not send a member back to --from: later assignments continue from
+    # the group's committed offsets (no duplicates with beginning, no loss with end).
+    name = topic(partitions=2)
+    produce(brokers, name, [dict(partition=i % 2, value=str(i).encode()) for i in range(20)])
+    group = f"kpipe-test-from-{uuid.uuid4().hex[:8]}"
+    a = Running(kpipe_bin, brokers, "consume", name, "-g", group, "--from", "beginning", "-v")
+    b = None
+    try:
+        a.wait_lines(20)
+
+        def assignments(n):
+            return lambda lines: sum("assigned" in line for line in lines) >= n
+        b = Running(kpipe_bin, brokers, "consume", name, "-g", group, "--from", "beginning", "-v")
+        a.wait_stderr(assignments(2))
+        b.wait_stderr(assignments(1))
+        time.sleep(2)
+        assert b.interrupt() == 0, b.err_lines
+        a.wait_stderr(assignments(3))
+        time.sleep(2)
+        assert a.interrupt() == 0, a.err_lines
+    finally:
+        a.kill()
+        if b:
+            b.kill()
+    assert sorted(offsets(b"".join(a.lines))) == sorted((p, o) for p in range(2) for o in range(10))
+    assert committed(brokers, group, name, [0, 1]) == {0: 10, 1: 10}
