@@ -59,9 +59,6 @@ Exit run_consume(const Settings& s, const ConsumeOptions& o) {
     out.set_exact(r.group && r.commit && !o.pipe_batch);
     SignalGuard guard;
     auto outcome = value_or_throw(consume(s, r, *printer, out));
-    if (printer->filter_errors() > 0)
-        fmt::print(stderr, "kpipe: --filter failed on {} record(s), skipped; first: {}\n", printer->filter_errors(),
-                   printer->first_filter_error());
     return outcome.exit;
 }
 
@@ -119,7 +116,9 @@ void register_consume(CLI::App& app, Commands& out) {
         ->type_name("FORMAT");
     c->add_option("--filter", o->filter,
                   "Keep only records for which this jq expression on the envelope is true, e.g. "
-                  "'.value.action == \"view\"'")
+                  "'.value.action == \"view\"'. A jq error on a record (e.g. startswith on null; use ? or // to "
+                  "tolerate one) stops the run with exit 3 after the records before it: that record and the "
+                  "ones after it are not written or committed")
         ->type_name("EXPR");
     c->add_flag("--wait-for-topic", o->wait_for_topic, "Wait for a missing topic to appear instead of exiting 5");
     c->add_flag("--pipe-batch", o->pipe_batch,

@@ -47,7 +47,7 @@ complete -c kpipe -n '__fish_seen_subcommand_from consume' -l idle -r -d 'Exit 0
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -l output -r -a 'envelope value' -d 'envelope (JSON line, default) or value (the value bytes and a newline)'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -s f -l format -r -d 'Write each record with this template instead (tokens below)'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -l time-format -r -a 'ms iso' -d 'Timestamps in the envelope and %T: ms (epoch milliseconds) or iso (ISO-8601 UTC)'
-complete -c kpipe -n '__fish_seen_subcommand_from consume' -l filter -r -d 'Keep only records for which this jq expression on the envelope is true, e.g. ".value.action == "view""'
+complete -c kpipe -n '__fish_seen_subcommand_from consume' -l filter -r -d 'Keep only records for which this jq expression on the envelope is true, e.g. ".value.action == "view"". A jq error on a record (e.g. startswith on null; use ? or // to tolerate one) stops the run with exit 3 after the records before it: that record and the ones after it are not written or committed'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -l wait-for-topic -r -d 'Wait for a missing topic to appear instead of exiting 5'
 complete -c kpipe -n '__fish_seen_subcommand_from consume' -l pipe-batch -r -d 'With -g into a pipe: write in large chunks (faster) and count records as written once the pipe took them, so `| head` may leave more committed than it printed'
 complete -c kpipe -n '__fish_seen_subcommand_from tail' -s h -l help -r -d 'Print this help message and exit'

@@ -79,7 +79,7 @@ public:
     Result<ConsumeOutcome> run();
 
 private:
-    enum class Stop { none, done, closed, interrupted };
+    enum class Stop { none, done, closed, interrupted, failed };
     Part* find(std::string_view topic, const char* name_ptr, int32_t partition);
     Part& part(const TopicPartition& tp);
     Result<std::vector<kafka::StartAt>> plan_for(const std::vector<TopicPartition>& tps);
@@ -104,6 +104,7 @@ private:
     bool have_assignment_ = false;
     bool first_assignment_taken_ = false;  // group mode: --from no longer applies
     uint64_t written_ = 0;
+    std::string failure_;  // Stop::failed: why
 };
 
 Part& Loop::part(const TopicPartition& tp) {
@@ -265,6 +266,14 @@ Result<Loop::Stop> Loop::on_record(const RecordView& rec) {
         return all_done() ? Stop::done : Stop::none;
     }
     bool kept = sink_.append(rec, out_.buffer());
+    if (!kept) {
+        // A record that could not be handled stops the run: nothing at or after it is
+        // stored, so the commit never passes a record that was not written.
+        if (std::string e = sink_.take_error(); !e.empty()) {
+            failure_ = std::move(e);
+            return Stop::failed;
+        }
+    }
     p->pending = rec.offset + 1;
     p->dirty = true;
     if (kept) ++written_;
@@ -375,6 +384,7 @@ Result<ConsumeOutcome> Loop::run() {
     sink_.tick(true);
     if (auto cm = c_.commit(); !cm) return std::unexpected(cm.error());
     if (auto cl = c_.close(); !cl) return std::unexpected(cl.error());
+    if (stop == Stop::failed) return fail(Exit::data, "{}", failure_);
     ConsumeOutcome outcome{Exit::ok, written_};
     if (stop == Stop::interrupted && !endless) outcome.exit = Exit::interrupted;
     return outcome;

@@ -24,9 +24,9 @@ bool RecordPrinter::append(const RecordView& r, std::string& out) {
         envelope_.append(r, scratch_);
         auto keep = filter_->matches(scratch_);
         if (!keep) {
-            if (filter_errors_++ == 0)
-                first_filter_error_ = fmt::format("{} (record {} [{}] at offset {})", keep.error().message, r.topic,
-                                                  r.partition, r.offset);
+            std::string_view why = keep.error().message;
+            if (why.starts_with("--filter: ")) why.remove_prefix(10);
+            error_ = fmt::format("--filter failed on {} [{}] at offset {}: {}", r.topic, r.partition, r.offset, why);
             return false;
         }
         if (!*keep) return false;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "envelope.hpp"
 #include "error.hpp"
@@ -17,8 +18,12 @@ namespace kpipe {
 class RecordSink {
 public:
     virtual ~RecordSink() = default;
-    // Appends the record to `out`; false when it is filtered out (nothing appended).
+    // Appends the record to `out`; false when nothing was appended: filtered out, or (when
+    // take_error() then returns a message) the record could not be handled.
     virtual bool append(const RecordView& r, std::string& out) = 0;
+    // After append() returned false: why the record could not be handled (it is neither
+    // written nor done, so its offset must not be committed); empty when filtered out.
+    virtual std::string take_error() { return {}; }
     // About once a second while consuming, and once with final=true at the end.
     virtual void tick(bool final) { (void)final; }
     // After buffered output went out (e.g. to redraw a status line below it).
@@ -38,10 +43,8 @@ class RecordPrinter : public RecordSink {
 public:
     static Result<std::unique_ptr<RecordPrinter>> create(const PrintOptions& o);
     bool append(const RecordView& r, std::string& out) override;
-
-    // Records the filter could not evaluate (skipped), and the first such error.
-    uint64_t filter_errors() const { return filter_errors_; }
-    const std::string& first_filter_error() const { return first_filter_error_; }
+    // A --filter error on the last record appended (jq's message, with where the record is).
+    std::string take_error() override { return std::exchange(error_, {}); }
 
 private:
     RecordPrinter(const PrintOptions& o) : options_(o), envelope_(EnvelopeOptions{o.iso_time}) {}
@@ -50,8 +53,7 @@ private:
     std::optional<Template> template_;
     std::optional<JqFilter> filter_;
     std::string scratch_;
-    uint64_t filter_errors_ = 0;
-    std::string first_filter_error_;
+    std::string error_;
 };
 
 }  // namespace kpipe

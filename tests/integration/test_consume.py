@@ -89,7 +89,8 @@ def test_filter_keeps_records_where_jq_is_true(run, brokers, topic):
     name = topic()
     produce(brokers, name, [dict(value=f'{{"page":"/p{i}","action":"{a}"}}'.encode())
                             for i, a in enumerate(["view", "click", "view", "rating"])] + [dict(value=b"text")])
-    r = run("consume", name, "-e", "--filter", '.value.action == "view"', "--output", "value")
+    # The last value is not JSON: `?` makes indexing it null instead of an error (exit 3).
+    r = run("consume", name, "-e", "--filter", '.value.action? == "view"', "--output", "value")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b'{"page":"/p0","action":"view"}\n{"page":"/p2","action":"view"}\n'
     r = run("consume", name, "-e", "--filter", ".value |")
@@ -409,3 +410,18 @@ def test_from_applies_only_to_the_first_assignment_of_a_group_member(kpipe_bin, 
             b.kill()
     assert sorted(offsets(b"".join(a.lines))) == sorted((p, o) for p in range(2) for o in range(10))
     assert committed(brokers, group, name, [0, 1]) == {0: 10, 1: 10}
+
+
+def test_filter_error_stops_without_committing_the_record(run, brokers, topic):
+    # A jq error is not "filtered out": it is reported, the record's offset is not
+    # committed, and kpipe exits 3 after writing (and committing) the records before it.
+    name = topic()
+    produce(brokers, name, [dict(value=b'{"page":"/p1"}'), dict(value=b'{"other":1}'), dict(value=b'{"page":"/p2"}')])
+    group = f"kpipe-test-filter-{uuid.uuid4().hex[:8]}"
+    r = run("consume", name, "-g", group, "-e", "--output", "value",
+            "--filter", '.value.page | startswith("/p")')
+    assert r.returncode == 3, r.stderr
+    assert r.stdout == b'{"page":"/p1"}\n'
+    assert f"{name} [0] at offset 1".encode() in r.stderr, r.stderr
+    assert b"startswith" in r.stderr, r.stderr
+    assert committed(brokers, group, name, [0]) == {0: 1}
