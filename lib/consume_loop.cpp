@@ -87,6 +87,7 @@ private:
     Result<void> store();
     void mark_done(Part& p);
     bool all_done() const;
+    bool bounded() const;
     void check_positions();
     void wake_fetcher();
     Result<Stop> on_record(const RecordView& rec);
@@ -240,6 +241,16 @@ bool Loop::all_done() const {
     return true;
 }
 
+// Whether the run has an end: every partition it reads has one (--until, FROM:TO), known
+// once partitions are assigned.
+bool Loop::bounded() const {
+    if (r_.plan.bounded()) return true;
+    std::vector<int32_t> ps;
+    for (const auto& p : parts_)
+        if (p->assigned) ps.push_back(p->tp.partition);
+    return r_.plan.bounded(ps);
+}
+
 void Loop::check_positions() {
     std::vector<TopicPartition> tps;
     std::vector<Part*> which;
@@ -317,7 +328,7 @@ Result<ConsumeOutcome> Loop::run() {
     uint64_t burst = 0;  // records since the queue was last empty
     auto now = clock::now();
     Stop stop = Stop::none;
-    bool endless = !r_.exit_at_end && r_.count < 0 && !r_.plan.bounded();
+    auto endless = [&] { return !r_.exit_at_end && r_.count < 0 && !bounded(); };
     if (r_.count == 0) stop = Stop::done;  // -n 0: nothing to read
     while (stop == Stop::none) {
         if (SignalGuard::interrupted()) {
@@ -347,7 +358,7 @@ Result<ConsumeOutcome> Loop::run() {
                 break;
             case K::assigned:
                 if (auto a = start(ev.partitions, true); !a) return std::unexpected(a.error());
-                if (all_done() && (r_.exit_at_end || r_.plan.bounded())) step = Stop::done;
+                if (all_done() && (r_.exit_at_end || bounded())) step = Stop::done;
                 break;
             case K::revoked: step = on_revoked(ev.partitions); break;
             case K::error:
@@ -364,7 +375,7 @@ Result<ConsumeOutcome> Loop::run() {
                     next_position_check = now + std::chrono::milliseconds(200);
                 }
                 if (step && *step == Stop::none && out_.reader_gone()) step = Stop::closed;
-                if (step && *step == Stop::none && all_done() && !endless) step = Stop::done;
+                if (step && *step == Stop::none && all_done() && !endless()) step = Stop::done;
                 if (step && *step == Stop::none && r_.idle && now - last_record >= *r_.idle) step = Stop::done;
                 break;
             }
@@ -372,6 +383,7 @@ Result<ConsumeOutcome> Loop::run() {
         if (!step) return std::unexpected(step.error());
         stop = *step;
     }
+    bool ended_endless = endless();  // before close() gives the partitions up
     if (stop != Stop::closed) {
         // Interrupted or done: write what is buffered, then commit.
         if (out_.state() == Output::State::open && !out_.buffer().empty()) {
@@ -386,7 +398,7 @@ Result<ConsumeOutcome> Loop::run() {
     if (auto cl = c_.close(); !cl) return std::unexpected(cl.error());
     if (stop == Stop::failed) return fail(Exit::data, "{}", failure_);
     ConsumeOutcome outcome{Exit::ok, written_};
-    if (stop == Stop::interrupted && !endless) outcome.exit = Exit::interrupted;
+    if (stop == Stop::interrupted && !ended_endless) outcome.exit = Exit::interrupted;
     return outcome;
 }
 

@@ -214,6 +214,11 @@ bool OffsetPlan::any_stored() const {
 
 bool OffsetPlan::bounded() const { return all.to.has_value(); }
 
+bool OffsetPlan::bounded(const std::vector<int32_t>& ps) const {
+    if (bounded()) return true;
+    return !ps.empty() && std::all_of(ps.begin(), ps.end(), [&](int32_t p) { return for_partition(p).to.has_value(); });
+}
+
 std::string describe(const OffsetSpec& s) {
     using K = OffsetSpec::Kind;
     switch (s.kind) {

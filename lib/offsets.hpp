@@ -38,7 +38,9 @@ struct OffsetPlan {
     std::map<int32_t, OffsetRange> partitions;
     OffsetRange for_partition(int32_t p) const;
     bool any_stored() const;
-    bool bounded() const;  // every partition has an end
+    bool bounded() const;  // every partition has an end (the default range has one)
+    // Every one of these partitions has an end (its own or the default's); false for none.
+    bool bounded(const std::vector<int32_t>& partitions) const;
 };
 
 // One SPEC. `now_ms` anchors durations (@-1h). Errors (exit 2) name the bad part.

@@ -425,3 +425,21 @@ def test_filter_error_stops_without_committing_the_record(run, brokers, topic):
     assert f"{name} [0] at offset 1".encode() in r.stderr, r.stderr
     assert b"startswith" in r.stderr, r.stderr
     assert committed(brokers, group, name, [0]) == {0: 1}
+
+
+def test_per_partition_ends_make_a_bounded_run(run, kpipe_bin, brokers, topic):
+    name = topic(partitions=2)
+    produce(brokers, name, [dict(partition=i % 2, value=str(i).encode()) for i in range(4)])
+    # Every partition's range is empty: nothing to read, exit 0 at once (no hang).
+    r = run("consume", name, "--from", "0=2:2,1=0:0", timeout=20)
+    assert (r.returncode, r.stdout) == (0, b""), r.stderr
+    r = run("consume", name, "--until", "0=1,1=2", timeout=20)
+    assert r.returncode == 0, r.stderr
+    assert sorted(offsets(r.stdout)) == [(0, 0), (1, 0), (1, 1)]
+    # Every partition has an end not reached yet: Ctrl-C is an interruption (130).
+    k = Running(kpipe_bin, brokers, "consume", name, "--until", "0=5,1=5")
+    try:
+        k.wait_lines(4)
+        assert k.interrupt() == 130, k.err_lines
+    finally:
+        k.kill()

@@ -90,6 +90,8 @@ TEST_CASE("parse_offset_plan: per partition, defaults, --until") {
     CHECK(p.for_partition(0).from == OffsetSpec{K::absolute, 5});
     CHECK(p.for_partition(0).to == OffsetSpec{K::absolute, 10});
     CHECK_FALSE(p.bounded());
+    CHECK(p.bounded(std::vector<int32_t>{0}));
+    CHECK_FALSE(p.bounded(std::vector<int32_t>{0, 1}));
 
     p = *parse_offset_plan("beginning", "@-1h", now);
     CHECK(p.all.from == OffsetSpec{K::beginning, 0});
@@ -160,4 +162,18 @@ TEST_CASE("resolve_start and resolve_end against watermarks") {
 TEST_CASE("describe") {
     CHECK(describe({K::from_end, 3}) == "-3");
     CHECK(describe({K::time, 0}) == "@1970-01-01T00:00:00.000Z");
+}
+
+TEST_CASE("a plan is bounded when every partition read has an end") {
+    const int64_t now = 1'764'000'000'000;
+    auto p = *parse_offset_plan("0=2:2,1=0:0", "", now);  // every range empty
+    CHECK_FALSE(p.bounded());
+    CHECK(p.bounded(std::vector<int32_t>{0, 1}));
+    CHECK_FALSE(p.bounded(std::vector<int32_t>{0, 1, 2}));
+    CHECK_FALSE(p.bounded(std::vector<int32_t>{}));
+    p = *parse_offset_plan("", "0=5,1=5", now);
+    CHECK(p.bounded(std::vector<int32_t>{1, 0}));
+    CHECK_FALSE(p.bounded(std::vector<int32_t>{2}));
+    p = *parse_offset_plan("", "5", now);
+    CHECK(p.bounded(std::vector<int32_t>{}));
 }
