@@ -103,6 +103,8 @@ Result<OffsetRange> parse_offset_range(std::string_view text, int64_t now) {
 }
 
 Result<std::vector<int32_t>> parse_partition_list(std::string_view text) {
+    // Checked before a range is expanded: "0-2147483647" would otherwise be 8 GB of numbers.
+    constexpr int64_t kMaxPartition = 999'999;
     std::vector<int32_t> out;
     auto bad = [&](std::string_view part) {
         return fail(Exit::usage, "invalid partition list '{}': '{}' (expected numbers and ranges such as 0,2,5-7)",
@@ -115,7 +117,10 @@ Result<std::vector<int32_t>> parse_partition_list(std::string_view text) {
         size_t dash = item.find('-');
         auto a = to_int(item.substr(0, dash));
         auto b = dash == std::string_view::npos ? a : to_int(item.substr(dash + 1));
-        if (!a || !b || *a > *b || *b > INT32_MAX) return bad(item);
+        if (!a || !b || *a > *b) return bad(item);
+        if (*b > kMaxPartition)
+            return fail(Exit::usage, "invalid partition list '{}': '{}' (partition numbers go up to {})", text, item,
+                        kMaxPartition);
         for (int64_t p = *a; p <= *b; ++p) out.push_back(static_cast<int32_t>(p));
         if (comma == std::string_view::npos) break;
         pos = comma + 1;

@@ -177,3 +177,14 @@ TEST_CASE("a plan is bounded when every partition read has an end") {
     p = *parse_offset_plan("", "5", now);
     CHECK(p.bounded(std::vector<int32_t>{}));
 }
+
+TEST_CASE("partition lists are bounded before they are expanded") {
+    CHECK(parse_partition_list("999999")->size() == 1);
+    auto r = parse_partition_list("0,1-1000000");
+    REQUIRE_FALSE(r);  // stop here before the next line (expanded eagerly, it would need 8 GB)
+    CHECK(r.error().code == Exit::usage);
+    CHECK(r.error().message.find("'1-1000000'") != std::string::npos);
+    r = parse_partition_list("0-2147483647");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("'0-2147483647'") != std::string::npos);
+}
