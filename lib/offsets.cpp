@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -241,12 +242,13 @@ std::string describe(const OffsetSpec& s) {
 std::optional<int64_t> resolve_start(const OffsetSpec& s, const PartitionMarks& m) {
     using K = OffsetSpec::Kind;
     auto clamp = [&](int64_t v) { return std::clamp(v, m.low, std::max(m.low, m.high)); };
+    // +N past the end (up to INT64_MAX) starts at the end, without overflowing low + N.
     switch (s.kind) {
         case K::beginning: return m.low;
         case K::end: return m.high;
         case K::stored: return std::nullopt;
         case K::absolute: return clamp(s.value);
-        case K::from_start: return clamp(m.low + s.value);
+        case K::from_start: return clamp(s.value > m.high - m.low ? m.high : m.low + s.value);
         case K::from_end: return clamp(m.high - s.value);
         case K::time: return m.time_offset >= 0 ? m.time_offset : m.high;
     }
@@ -260,7 +262,9 @@ int64_t resolve_end(const OffsetSpec& s, const PartitionMarks& m) {
         case K::end: return m.high;
         case K::stored: return m.high;  // rejected by the parser
         case K::absolute: return s.value;
-        case K::from_start: return m.low + s.value;
+        case K::from_start:  // saturated: an end that large is never reached
+            return s.value > std::numeric_limits<int64_t>::max() - m.low ? std::numeric_limits<int64_t>::max()
+                                                                          : m.low + s.value;
         case K::from_end: return std::max(m.low, m.high - s.value);
         case K::time: return m.time_offset >= 0 ? m.time_offset : m.high;
     }

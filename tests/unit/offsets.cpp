@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "offsets.hpp"
 #include "timestamp.hpp"
 
@@ -187,4 +189,15 @@ TEST_CASE("partition lists are bounded before they are expanded") {
     r = parse_partition_list("0-2147483647");
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("'0-2147483647'") != std::string::npos);
+}
+
+TEST_CASE("+N saturates instead of overflowing") {
+    const PartitionMarks m{10, 50, -1};
+    constexpr int64_t max = std::numeric_limits<int64_t>::max();
+    CHECK(resolve_start({K::from_start, max}, m) == 50);
+    CHECK(resolve_start({K::from_start, max - 5}, m) == 50);
+    CHECK(resolve_end({K::from_start, max}, m) == max);
+    CHECK(resolve_end({K::from_start, 5}, m) == 15);
+    CHECK(resolve_start({K::from_end, max}, m) == 10);
+    CHECK(resolve_end({K::from_end, max}, m) == 10);
 }
