@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 namespace kpipe::kafka {
@@ -233,9 +234,14 @@ Result<void> Consumer::close() {
         rd_kafka_assign(client_.get(), nullptr);
         return check(rd_kafka_consumer_close(client_.get()), "close consumer");
     }
-    // Leave the group: serve the final revoke from the queue until the consumer is closed.
+    // Leave the group: serve the final revoke from the queue until the consumer is closed,
+    // for at most --timeout: a broker that went away must not keep kpipe from exiting.
     if (auto r = check(rd_kafka_consumer_close_queue(client_.get(), queue_.get()), "close consumer"); !r) return r;
+    const auto deadline = std::chrono::steady_clock::now() + client_.settings().timeout;
     while (!rd_kafka_consumer_closed(client_.get())) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return fail(Exit::connect, "leaving consumer group '{}': no answer from {} within {} ms", *options_.group,
+                        client_.settings().brokers(), client_.settings().timeout.count());
         EventPtr ev(rd_kafka_queue_poll(queue_.get(), 100));
         if (!ev || rd_kafka_event_type(ev.get()) != RD_KAFKA_EVENT_REBALANCE) continue;
         if (cooperative())
