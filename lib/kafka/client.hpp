@@ -86,7 +86,7 @@ private:
     const Settings* settings_ = nullptr;
     Role role_ = Role::admin;
     std::unique_ptr<ClientState> state_;
-    std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_destroy>> rk_;
+    HandlePtr rk_;
 };
 
 std::string err_name(rd_kafka_resp_err_t err);

@@ -31,6 +31,13 @@ using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destro
 using ListGroupOffsetsPtr =
     std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, Deleter<rd_kafka_ListConsumerGroupOffsets_destroy>>;
 
+// Consumers are closed explicitly first (kafka::Consumer, bounded by --timeout), so
+// destroying one must not try to leave the group again: that could block on a dead broker.
+inline void destroy_handle(rd_kafka_t* rk) noexcept {
+    rd_kafka_destroy_flags(rk, rd_kafka_type(rk) == RD_KAFKA_CONSUMER ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
+}
+using HandlePtr = std::unique_ptr<rd_kafka_t, Deleter<destroy_handle>>;
+
 inline void destroy_metadata(const rd_kafka_metadata_t* m) noexcept { rd_kafka_metadata_destroy(m); }
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<destroy_metadata>>;
 
