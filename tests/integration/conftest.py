@@ -58,6 +58,15 @@ def brokers() -> str:
 
 
 @pytest.fixture(scope="session")
+def sasl_brokers(brokers: str) -> str:
+    """The broker's SASL/PLAIN listener: user alice, password alice-secret."""
+    address = kafkautil.find_sasl_brokers()
+    if address is None:
+        pytest.fail("no SASL listener: restart the broker with scripts/kafka-local stop && start", pytrace=False)
+    return address
+
+
+@pytest.fixture(scope="session")
 def admin(brokers: str):
     return kafkautil.admin_client(brokers)
 

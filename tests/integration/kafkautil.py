@@ -47,6 +47,16 @@ def find_brokers() -> str | None:
     return None
 
 
+def find_sasl_brokers() -> str | None:
+    """The SASL/PLAIN listener of scripts/kafka-local (user alice, password alice-secret)."""
+    if os.environ.get("KPIPE_TEST_SASL_BROKERS"):
+        return os.environ["KPIPE_TEST_SASL_BROKERS"]
+    path = kafka_local_dir() / "brokers-sasl"
+    if path.is_file():
+        return path.read_text().strip() or None
+    return None
+
+
 def unique_topic_name(base: str) -> str:
     """A valid, unique topic name derived from `base` (e.g. a test name)."""
     clean = re.sub(r"[^a-zA-Z0-9._-]+", "-", base).strip("-.")[:200] or "topic"

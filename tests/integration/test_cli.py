@@ -116,3 +116,35 @@ def test_bad_config_file_is_usage_error_naming_file_line_key(run, tmp_path):
     assert r.returncode == 2 and b"unknown profile 'nope'" in r.stderr
     r = run("--profile", "p", "topics", env={"XDG_CONFIG_HOME": str(tmp_path / "none")})
     assert r.returncode == 2 and b"no config file" in r.stderr
+
+
+def sasl_profile(tmp_path, sasl_brokers: str):
+    return write_config(
+        tmp_path,
+        f'[profiles.cloud]\nbrokers = "{sasl_brokers}"\nsecurity_protocol = "SASL_PLAINTEXT"\n'
+        'sasl_mechanism = "PLAIN"\nuser = "alice"\npassword = "${KAFKA_PASSWORD}"\n',
+    )
+
+
+def test_profile_with_sasl_credentials_reaches_the_cluster(run, tmp_path, sasl_brokers, topic):
+    t = topic()
+    cfg = sasl_profile(tmp_path, sasl_brokers)
+    r = run("--config", cfg, "--profile", "cloud", "topics", "-o", "json",
+            env={"KAFKA_PASSWORD": "alice-secret", "KPIPE_BROKERS": ""})
+    assert r.returncode == 0, r.stderr
+    assert t in [x["name"] for x in __import__("json").loads(r.stdout)]
+    assert b"alice-secret" not in r.stdout + r.stderr
+
+
+def test_wrong_password_is_exit_4_naming_authentication_without_the_password(kpipe_bin, tmp_path, sasl_brokers):
+    cfg = sasl_profile(tmp_path, sasl_brokers)
+    start = time.monotonic()
+    r = subprocess.run([str(kpipe_bin), "--config", str(cfg), "--profile", "cloud", "--timeout", "20s", "-v", "topics"],
+                       capture_output=True, timeout=60,
+                       env={"PATH": "/usr/bin:/bin", "KAFKA_PASSWORD": "wrong-pw-123"})
+    elapsed = time.monotonic() - start
+    assert r.returncode == 4, r.stderr
+    err = r.stderr.decode()
+    assert "authentication" in err.lower() and sasl_brokers in err
+    assert "wrong-pw-123" not in err and b"wrong-pw-123" not in r.stdout
+    assert elapsed < 15  # fails on the broker's answer, not by waiting out --timeout
