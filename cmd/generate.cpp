@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // What a value completes to, where the option's own definition cannot tell.
-std::string completion_kind(const std::string& cmd_path, const CLI::Option* o) {
+std::string completion_kind(const CLI::Option* o) {
     static const std::set<std::string> file_opts{"--config", "--failed"};
     static const std::set<std::string> group_opts{"--group"};
     static const std::set<std::string> topic_opts{"--topic"};
@@ -33,7 +33,6 @@ std::string completion_kind(const std::string& cmd_path, const CLI::Option* o) {
         if (n == "group") return "group";
         if (n == "file") return "file";
     }
-    (void)cmd_path;
     return "";
 }
 
@@ -100,8 +99,7 @@ std::string path_of(const CLI::App* a) {
 void options_section(std::string& out, const CLI::App* app, bool globals) {
     for (const CLI::Option* o : app->get_options()) {
         bool is_global = o->get_group() == "Global options";
-        if (is_global != globals || o->get_lnames() == std::vector<std::string>{"help"}) continue;
-        if (o->get_name() == "--help" || o->get_name() == "--version") continue;
+        if (is_global != globals || o->get_name() == "--help" || o->get_name() == "--version") continue;
         out += ".TP\n";
         if (o->get_positional()) out += ".I " + roff(o->get_name(true)) + "\n";
         else {
@@ -193,11 +191,11 @@ std::string bash_completion(const CLI::App* root) {
         }
         std::string positional;
         for (const CLI::Option* o : a->get_options())
-            if (o->get_positional() && positional.empty()) positional = completion_kind(path_of(a), o);
+            if (o->get_positional() && positional.empty()) positional = completion_kind(o);
         cases += fmt::format("        \"{}\") words=\"{}\"; positional=\"{}\" ;;\n", path_of(a), words, positional);
         for (const CLI::Option* o : a->get_options()) {
             if (o->get_positional() || o->get_type_size() == 0 || o->get_name() == "--help") continue;
-            std::string kind = completion_kind(path_of(a), o);
+            std::string kind = completion_kind(o);
             auto ch = choices(o);
             std::string action;
             if (!ch.empty()) {
@@ -269,7 +267,7 @@ std::string fish_completion(const CLI::App* root) {
             for (auto& c : desc)
                 if (c == '\'') c = '"';
             if (o->get_positional()) {
-                std::string kind = completion_kind(path_of(a), o);
+                std::string kind = completion_kind(o);
                 if (kind == "topic" || kind == "group")
                     out += fmt::format("complete -c kpipe -n '{}' -a '(kpipe __complete {}s 2>/dev/null)'\n", cond, kind);
                 else if (kind == "file")
@@ -282,7 +280,7 @@ std::string fish_completion(const CLI::App* root) {
             if (o->get_type_size() != 0) {
                 spec += " -r";
                 auto ch = choices(o);
-                std::string kind = completion_kind(path_of(a), o);
+                std::string kind = completion_kind(o);
                 if (!ch.empty()) {
                     std::string list;
                     for (const auto& c : ch) list += (list.empty() ? "" : " ") + c;

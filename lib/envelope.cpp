@@ -294,10 +294,7 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
         }
     }
     if (!value.present) return fail(Exit::data, "not a valid envelope: field 'value' is missing");
-    // Encoding strings point into the on-demand parser's string buffer; decode before reuse.
-    std::string key_enc(key.encoding), value_enc(value.encoding);
-    key.encoding = key_enc;
-    value.encoding = value_enc;
+    // The encodings point into the on-demand parser's buffer, which decoding (dom_) leaves alone.
     if (key.present && !key.null) {
         auto k = decode_payload("key", key, dom_, pad2_);
         if (!k) return std::unexpected(k.error());

@@ -37,24 +37,24 @@ def kafka_local_dir() -> Path:
     return Path(os.environ.get("KPIPE_KAFKA_DIR") or default)
 
 
+def _address(env_var: str, file_name: str) -> str | None:
+    """$env_var, else the address scripts/kafka-local wrote to file_name, else None."""
+    if os.environ.get(env_var):
+        return os.environ[env_var]
+    path = kafka_local_dir() / file_name
+    if path.is_file():
+        return path.read_text().strip() or None
+    return None
+
+
 def find_brokers() -> str | None:
     """KPIPE_BROKERS, else the address scripts/kafka-local wrote, else None."""
-    if os.environ.get("KPIPE_BROKERS"):
-        return os.environ["KPIPE_BROKERS"]
-    brokers_file = kafka_local_dir() / "brokers"
-    if brokers_file.is_file():
-        return brokers_file.read_text().strip() or None
-    return None
+    return _address("KPIPE_BROKERS", "brokers")
 
 
 def find_sasl_brokers() -> str | None:
     """The SASL/PLAIN listener of scripts/kafka-local (user alice, password alice-secret)."""
-    if os.environ.get("KPIPE_TEST_SASL_BROKERS"):
-        return os.environ["KPIPE_TEST_SASL_BROKERS"]
-    path = kafka_local_dir() / "brokers-sasl"
-    if path.is_file():
-        return path.read_text().strip() or None
-    return None
+    return _address("KPIPE_TEST_SASL_BROKERS", "brokers-sasl")
 
 
 def unique_topic_name(base: str) -> str:
