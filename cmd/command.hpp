@@ -3,11 +3,13 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "error.hpp"
+#include "pump.hpp"
 #include "settings.hpp"
 
 namespace kpipe::cli {
@@ -24,9 +26,40 @@ using Commands = std::vector<Command>;
 // Global options, on the top-level app and every subcommand.
 void add_global_options(CLI::App& app, SettingsInput& in);
 
+// The one way to declare an option whose value is one of a few names: `--name WORD`
+// sets `target` to the value paired with WORD. Help, man page and completions list the
+// names.
+template <class E>
+CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target,
+                        std::vector<std::pair<std::string, E>> choices, const std::string& description) {
+    std::vector<std::string> names;
+    std::string current;
+    for (const auto& [word, value] : choices) {
+        names.push_back(word);
+        if (value == target && current.empty()) current = word;
+    }
+    auto set = [&target, choices](const std::string& word) {
+        for (const auto& [w, value] : choices)
+            if (w == word) target = value;
+    };
+    return app.add_option_function<std::string>(name, set, description)
+        ->check(CLI::IsMember(names))
+        ->default_str(current);
+}
+
 // `-o table|json`.
 enum class Format { table, json };
 void add_format_option(CLI::App& app, Format& f);
+
+// --on-error fail|skip, with `what` saying what a bad item is for this command.
+void add_on_error_option(CLI::App& app, OnError& target, const std::string& what);
+
+// Writes a whole document (a table, JSON) to stdout; false when the reader went away (a
+// clean stop, e.g. `| head`). A write error is a Failure.
+bool print_stdout(std::string_view text);
+
+// Prints the error(s) of a finished run, one line each, and returns its exit code.
+Exit conclude(const Outcome& outcome);
 
 // Every subcommand registers itself here.
 void register_topics(CLI::App& app, Commands& out);

@@ -1,10 +1,14 @@
 // kpipe consume: records out as lossless JSON lines (or values, or a template).
+// Source: lib/topic_source; step: lib/where (--filter); writer: lib/stdout_writer.
 #include <unistd.h>
 
 #include "command.hpp"
-#include "consume_loop.hpp"
 #include "signals.hpp"
+#include "stdout_writer.hpp"
+#include "terminal.hpp"
 #include "timestamp.hpp"
+#include "topic_source.hpp"
+#include "where.hpp"
 
 namespace kpipe::cli {
 namespace {
@@ -13,53 +17,65 @@ struct ConsumeOptions {
     std::vector<std::string> topics;
     std::string group;
     bool no_commit = false;
+    std::string commit_interval = "250ms";
     std::string from;
     std::string until;
     std::string partitions;
     int64_t count = -1;
     bool exit_at_end = false;
     std::string idle;
-    std::string output = "envelope";
+    OutputFormat output = OutputFormat::envelope;
     std::string format;
-    std::string time_format = "ms";
+    bool iso_time = false;
     std::string filter;
     bool wait_for_topic = false;
     bool pipe_batch = false;
 };
 
-ConsumeRequest request_from(const ConsumeOptions& o) {
-    ConsumeRequest r;
+TopicSourceOptions source_options(const Settings& s, const ConsumeOptions& o, Cancel cancel) {
+    TopicSourceOptions r;
     r.topics = o.topics;
     if (!o.group.empty()) r.group = o.group;
     r.commit = !o.no_commit;
+    r.commit_interval = value_or_throw(parse_duration(o.commit_interval));
     r.plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms()));
     r.from_given = !o.from.empty();
     if (!o.partitions.empty()) r.partitions = value_or_throw(parse_partition_list(o.partitions));
-    r.count = o.count;
     r.exit_at_end = o.exit_at_end;
-    if (!o.idle.empty()) r.idle = value_or_throw(parse_duration(o.idle));
     r.wait_for_topic = o.wait_for_topic;
+    r.report_outages = is_terminal(stderr) || s.verbosity >= 1;
+    r.cancel = cancel;
     return r;
 }
 
 Exit run_consume(const Settings& s, const ConsumeOptions& o) {
-    ConsumeRequest r = request_from(o);
+    SignalGuard guard;
+    Cancel cancel = SignalGuard::cancel();
     PrintOptions po;
-    po.format = !o.format.empty() ? OutputFormat::template_
-                : o.output == "value" ? OutputFormat::value
-                                      : OutputFormat::envelope;
+    po.format = o.format.empty() ? o.output : OutputFormat::template_;
     po.template_text = o.format;
-    po.iso_time = o.time_format == "iso";
-    po.filter = o.filter;
+    po.envelope.iso_time = o.iso_time;
     auto printer = value_or_throw(RecordPrinter::create(po));
+    std::optional<Where> where;
+    if (!o.filter.empty()) where.emplace(value_or_throw(Where::compile(o.filter, "--filter", po.envelope)));
+    PumpOptions p;
+    p.limit = o.count;
+    if (!o.idle.empty()) p.idle = value_or_throw(parse_duration(o.idle));
+    p.cancel = cancel;
 
-    Output out(STDOUT_FILENO);
+    Places places;
+    auto opened = TopicSource::open(s, source_options(s, o, cancel), places);
+    if (!opened && opened.error().code == Exit::not_found && !o.wait_for_topic)
+        opened.error().message += " (--wait-for-topic waits for it)";
+    auto source = value_or_throw(std::move(opened));
+    Output out(STDOUT_FILENO, 256 * 1024, cancel);
     // With a group reading into a pipe, a record counts as written once the reader has
     // taken it out of the pipe: `| head -n 5` commits exactly five.
-    out.set_exact(r.group && r.commit && !o.pipe_batch);
-    SignalGuard guard;
-    auto outcome = value_or_throw(consume(s, r, *printer, out));
-    return outcome.exit;
+    out.set_exact(!o.group.empty() && !o.no_commit && !o.pipe_batch);
+    StdoutWriter writer(out, *printer, places);
+    std::vector<Step*> steps;
+    if (where) steps.push_back(&*where);
+    return conclude(pump(*source, steps, writer, p));
 }
 
 }  // namespace
@@ -89,6 +105,10 @@ void register_consume(CLI::App& app, Commands& out) {
                   "are committed only for records already written to stdout")
         ->type_name("NAME");
     c->add_flag("--no-commit", o->no_commit, "With -g: read with the group but commit nothing");
+    c->add_option("--commit-interval", o->commit_interval,
+                  "With -g: commit the offsets of records already written this often, asynchronously (default "
+                  "250ms; also on rebalance and at exit), so a killed consumer re-reads little")
+        ->type_name("DURATION");
     c->add_option("--from", o->from,
                   "Where to start (default: beginning; with -g the group's committed offset, or beginning for a "
                   "new group); FROM:TO also sets the end. With -g it applies to the partitions of this run's "
@@ -103,16 +123,15 @@ void register_consume(CLI::App& app, Commands& out) {
                 "Exit 0 once every assigned partition reaches the end it had when reading started (also with "
                 "compaction gaps, transactions and -g)");
     c->add_option("--idle", o->idle, "Exit 0 after DURATION without a record, e.g. 5s")->type_name("DURATION");
-    auto* output = c->add_option("--output", o->output,
-                                 "envelope (JSON line, default) or value (the value bytes and a newline)")
-                       ->check(CLI::IsMember({"envelope", "value"}))
+    auto* output = add_choice(*c, "--output", o->output,
+                              {{"envelope", OutputFormat::envelope}, {"value", OutputFormat::value}},
+                              "envelope (JSON line, default) or value (the value bytes and a newline)")
                        ->type_name("FORMAT");
     c->add_option("-f,--format", o->format, "Write each record with this template instead (tokens below)")
         ->type_name("TEMPLATE")
         ->excludes(output);
-    c->add_option("--time-format", o->time_format,
-                  "Timestamps in the envelope and %T: ms (epoch milliseconds) or iso (ISO-8601 UTC)")
-        ->check(CLI::IsMember({"ms", "iso"}))
+    add_choice(*c, "--time-format", o->iso_time, {{"ms", false}, {"iso", true}},
+               "Timestamps in the envelope and %T: ms (epoch milliseconds) or iso (ISO-8601 UTC)")
         ->type_name("FORMAT");
     c->add_option("--filter", o->filter,
                   "Keep only records for which this jq expression on the envelope is true, e.g. "

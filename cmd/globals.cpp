@@ -1,6 +1,7 @@
-#include <map>
+#include <unistd.h>
 
 #include "command.hpp"
+#include "output.hpp"
 
 namespace kpipe::cli {
 
@@ -30,10 +31,26 @@ void add_global_options(CLI::App& app, SettingsInput& in) {
 }
 
 void add_format_option(CLI::App& app, Format& f) {
-    std::map<std::string, Format> m{{"table", Format::table}, {"json", Format::json}};
-    app.add_option("-o,--output", f, "Output format: table or json")
-        ->transform(CLI::CheckedTransformer(m, CLI::ignore_case))
+    add_choice(app, "-o,--output", f, {{"table", Format::table}, {"json", Format::json}}, "Output format: table or json")
         ->type_name("FORMAT");
+}
+
+void add_on_error_option(CLI::App& app, OnError& target, const std::string& what) {
+    add_choice(app, "--on-error", target, {{"fail", OnError::fail}, {"skip", OnError::skip}},
+               what + ": fail = report it, stop reading, finish what came before; skip = report it and go on. "
+                      "Both exit 3")
+        ->type_name("WHAT");
+}
+
+bool print_stdout(std::string_view text) {
+    Output out(STDOUT_FILENO, text.size());
+    return value_or_throw(out.write(text)) == Output::State::open;
+}
+
+Exit conclude(const Outcome& outcome) {
+    if (outcome.error) fmt::print(stderr, "kpipe: {}\n", outcome.error->message);
+    if (outcome.after) fmt::print(stderr, "kpipe: {}\n", outcome.after->message);
+    return exit_code(outcome);
 }
 
 }  // namespace kpipe::cli

@@ -1,6 +1,5 @@
 // kpipe lag: how far behind each consumer group is, in records and in time, whether it
 // is catching up (--watch), and CI gates (--max-lag, --max-time-lag).
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -176,14 +175,6 @@ std::string render(const std::vector<GroupView>& views, const Style& st, bool wi
 
 // ---- output -----------------------------------------------------------------------
 
-// false when stdout is gone (a closed pipe is a clean stop).
-bool emit(const std::string& s) {
-    errno = 0;
-    size_t n = std::fwrite(s.data(), 1, s.size(), stdout);
-    if (n == s.size() && std::fflush(stdout) == 0) return true;
-    if (errno == EPIPE) return false;
-    throw Failure{{Exit::runtime, fmt::format("cannot write to stdout: {}", std::strerror(errno))}};
-}
 
 // Exit code for a sample: missing groups, then thresholds; offenders listed on stderr.
 Exit check(const kafka::LagSnapshot& snap, const lag::Limits& limits, const Settings& s, bool watching) {
@@ -231,17 +222,18 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
     if (!watching) {
         auto snap = value_or_throw(kafka::observe_lag(admin, q));
         auto views = update(windows, snap, static_cast<size_t>(o.window));
-        bool written = emit(format == Format::json ? document(snap, views).dump() + "\n"
+        bool written = print_stdout(format == Format::json ? document(snap, views).dump() + "\n"
                                                    : render(views, style, false, !o.groups.empty()));
         return written ? check(snap, limits, s, false) : Exit::ok;
     }
 
     SignalGuard guard;
+    Cancel cancel = SignalGuard::cancel();
     using Clock = std::chrono::steady_clock;
     auto next = Clock::now();
     for (int n = 1;; ++n) {
         auto snap = value_or_throw(kafka::observe_lag(admin, q));
-        if (SignalGuard::interrupted()) return Exit::ok;
+        if (cancel.requested()) return Exit::ok;
         auto views = update(windows, snap, static_cast<size_t>(o.window));
         std::string out;
         if (format == Format::json) {
@@ -252,12 +244,12 @@ Exit run_lag(const Settings& s, const LagOptions& o, bool format_given) {
                                format_duration(interval), format_local_time(snap.at_ms, false), style.reset());
             out += render(views, style, true, !o.groups.empty());
         }
-        if (!emit(out)) return Exit::ok;
+        if (!print_stdout(out)) return Exit::ok;
         if (Exit e = check(snap, limits, s, true); e != Exit::ok) return e;
         if (o.count > 0 && n >= o.count) return Exit::ok;
         next += interval;
         while (Clock::now() < next) {
-            if (SignalGuard::interrupted()) return Exit::ok;
+            if (cancel.requested()) return Exit::ok;
             std::this_thread::sleep_for(std::min<Clock::duration>(next - Clock::now(), Millis(50)));
         }
         if (Clock::now() > next + interval) next = Clock::now();  // a slow sample: do not try to catch up

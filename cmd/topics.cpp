@@ -1,6 +1,4 @@
 // kpipe topics: list, describe, create, delete, alter, add-partitions.
-#include <unistd.h>
-
 #include <iostream>
 #include <regex>
 
@@ -49,16 +47,12 @@ const kafka::TopicInfo& require_topic(const kafka::ClusterInfo& info, const std:
     throw Failure{{Exit::not_found, fmt::format("topic '{}' does not exist", name)}};
 }
 
-std::vector<kafka::TopicPartition> partitions_of(const kafka::TopicInfo& t) {
-    std::vector<kafka::TopicPartition> out;
+std::vector<TopicPartition> partitions_of(const kafka::TopicInfo& t) {
+    std::vector<TopicPartition> out;
     for (const auto& p : t.partitions) out.push_back({t.name, p.id});
     return out;
 }
 
-void print(const std::string& s) {
-    std::fwrite(s.data(), 1, s.size(), stdout);
-    std::fflush(stdout);
-}
 
 Exit run_list(const Settings& s, const TopicsOptions& o) {
     auto client = value_or_throw(Client::create(s, Role::admin));
@@ -72,7 +66,7 @@ Exit run_list(const Settings& s, const TopicsOptions& o) {
         }
     }
     std::vector<const kafka::TopicInfo*> shown;
-    std::vector<kafka::TopicPartition> tps;
+    std::vector<TopicPartition> tps;
     for (const auto& t : info.topics) {
         if (t.internal() && !o.all) continue;
         if (re && !std::regex_search(t.name, *re)) continue;
@@ -92,7 +86,7 @@ Exit run_list(const Settings& s, const TopicsOptions& o) {
                            {"replication_factor", t->partitions.empty() ? 0 : t->partitions[0].replicas.size()},
                            {"messages", messages[t->name]},
                            {"internal", t->internal()}});
-        print(arr.dump() + "\n");
+        print_stdout(arr.dump() + "\n");
         return Exit::ok;
     }
     Table table({"TOPIC", "PARTITIONS", "REPLICAS", "MESSAGES"}, Style{use_color(s, stdout)});
@@ -101,7 +95,7 @@ Exit run_list(const Settings& s, const TopicsOptions& o) {
         table.add({t->name, std::to_string(t->partitions.size()),
                    std::to_string(t->partitions.empty() ? 0 : t->partitions[0].replicas.size()),
                    std::to_string(messages[t->name])});
-    print(table.render());
+    print_stdout(table.render());
     return Exit::ok;
 }
 
@@ -153,21 +147,21 @@ Exit run_describe(const Settings& s, const TopicsOptions& o) {
         text += ct.empty() ? "(no non-default configs)\n" : ct.render();
         text += "\n";
     }
-    print(o.format == Format::json ? docs.dump() + "\n" : text);
+    print_stdout(o.format == Format::json ? docs.dump() + "\n" : text);
     return Exit::ok;
 }
 
 Exit report(const std::vector<kafka::Outcome>& outcomes, std::string_view verb, const Settings& s,
-            rd_kafka_resp_err_t tolerated = RD_KAFKA_RESP_ERR_NO_ERROR) {
+            kafka::Fault tolerated = kafka::Fault::none) {
     Exit worst = Exit::ok;
     for (const auto& r : outcomes) {
-        if (r.ok() || r.err == tolerated) {
+        if (r.ok() || r.fault == tolerated) {
             if (!s.quiet)
                 fmt::print(stderr, "{} {}{}\n", verb, r.name, r.ok() ? "" : " (" + r.message + ")");
             continue;
         }
         fmt::print(stderr, "kpipe: topic '{}': {}\n", r.name, r.message);
-        Exit e = kafka::exit_for(r.err);
+        Exit e = kafka::exit_for(r.fault);
         if (worst == Exit::ok || e == Exit::runtime) worst = e;
     }
     return worst;
@@ -181,7 +175,7 @@ Exit run_create(const Settings& s, const TopicsOptions& o) {
     for (const auto& t : o.topics) specs.push_back({t, o.partitions, o.replication, configs});
     auto res = value_or_throw(kafka::create_topics(client, specs));
     return report(res, "created", s,
-                  o.if_not_exists ? RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS : RD_KAFKA_RESP_ERR_NO_ERROR);
+                  o.if_not_exists ? kafka::Fault::already_exists : kafka::Fault::none);
 }
 
 bool confirm(const std::string& question) {

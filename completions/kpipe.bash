@@ -4,7 +4,7 @@ _kpipe_node() {
     case "$1" in
         "kpipe") words="produce consume tail topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
         "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
-        "kpipe consume") words="--help -h --group -g --no-commit --from --until --partition -p --count -n --exit-at-end -e --idle --output --format -f --time-format --filter --wait-for-topic --pipe-batch "; positional="topic" ;;
+        "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output --format -f --time-format --filter --wait-for-topic --pipe-batch "; positional="topic" ;;
         "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format "; positional="topic" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
@@ -55,6 +55,7 @@ _kpipe() {
         "kpipe produce:--rate") COMPREPLY=(); return ;;
         "kpipe consume:--group"|"kpipe consume:-g") COMPREPLY=($(compgen -W "$(kpipe __complete groups 2>/dev/null)" -- "$cur")); return ;;
         "kpipe consume:--no-commit") COMPREPLY=(); return ;;
+        "kpipe consume:--commit-interval") COMPREPLY=(); return ;;
         "kpipe consume:--from") COMPREPLY=(); return ;;
         "kpipe consume:--until") COMPREPLY=(); return ;;
         "kpipe consume:--partition"|"kpipe consume:-p") COMPREPLY=(); return ;;
@@ -73,11 +74,11 @@ _kpipe() {
         "kpipe tail:--wrap") COMPREPLY=(); return ;;
         "kpipe tail:--stats") COMPREPLY=(); return ;;
         "kpipe tail:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
-        "kpipe topics:--output"|"kpipe topics:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
+        "kpipe topics:--output"|"kpipe topics:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe topics:--all"|"kpipe topics:-a") COMPREPLY=(); return ;;
-        "kpipe topics list:--output"|"kpipe topics list:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
+        "kpipe topics list:--output"|"kpipe topics list:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe topics list:--all"|"kpipe topics list:-a") COMPREPLY=(); return ;;
-        "kpipe topics describe:--output"|"kpipe topics describe:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
+        "kpipe topics describe:--output"|"kpipe topics describe:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe topics create:--partitions"|"kpipe topics create:-p") COMPREPLY=(); return ;;
         "kpipe topics create:--replication-factor"|"kpipe topics create:-r") COMPREPLY=(); return ;;
         "kpipe topics create:--config"|"kpipe topics create:-c") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -88,14 +89,14 @@ _kpipe() {
         "kpipe topics alter:--delete-config"|"kpipe topics alter:-d") COMPREPLY=(); return ;;
         "kpipe topics add-partitions:--total") COMPREPLY=(); return ;;
         "kpipe lag:--topic"|"kpipe lag:-t") COMPREPLY=($(compgen -W "$(kpipe __complete topics 2>/dev/null)" -- "$cur")); return ;;
-        "kpipe lag:--output"|"kpipe lag:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
+        "kpipe lag:--output"|"kpipe lag:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe lag:--watch") COMPREPLY=(); return ;;
         "kpipe lag:--count") COMPREPLY=(); return ;;
         "kpipe lag:--window") COMPREPLY=(); return ;;
         "kpipe lag:--max-lag") COMPREPLY=(); return ;;
         "kpipe lag:--max-time-lag") COMPREPLY=(); return ;;
         "kpipe lag:--no-time-lag") COMPREPLY=(); return ;;
-        "kpipe config show:--output"|"kpipe config show:-o") COMPREPLY=($(compgen -W "json table " -- "$cur")); return ;;
+        "kpipe config show:--output"|"kpipe config show:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
     esac
     _kpipe_node "$path"
     if [[ "$cur" != -* && ( "$positional" == topic || "$positional" == group ) ]]; then

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "signals.hpp"
 
 namespace kpipe {
 
@@ -19,8 +18,9 @@ bool is_stdin(const std::string& path) { return path == "-"; }
 
 }  // namespace
 
-LineReader::LineReader(std::vector<std::string> paths, size_t buffer_size, size_t max_line, int idle_ms)
-    : paths_(std::move(paths)), max_line_(std::max<size_t>(max_line, 1)), idle_ms_(idle_ms) {
+LineReader::LineReader(std::vector<std::string> paths, size_t buffer_size, size_t max_line, int idle_ms,
+                       Cancel cancel)
+    : paths_(std::move(paths)), max_line_(std::max<size_t>(max_line, 1)), idle_ms_(idle_ms), cancel_(cancel) {
     if (paths_.empty()) paths_.push_back("-");
     for (const auto& p : paths_) names_.push_back(is_stdin(p) ? "<stdin>" : p);
     fds_.assign(paths_.size(), -1);
@@ -67,7 +67,7 @@ Result<ReadStatus> LineReader::fill() {
     }
     int fd = fds_[current_];
     for (;;) {
-        if (SignalGuard::interrupted()) return ReadStatus::interrupted;
+        if (cancel_.requested()) return ReadStatus::interrupted;
         if (idle_ms_ > 0) {
             // First say at once that input would block, so the caller can send what it
             // holds; then wait up to idle_ms between reports.

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cancel.hpp"
 #include "error.hpp"
 
 namespace kpipe {
@@ -30,9 +31,9 @@ public:
 
     // "-" is stdin; no paths means stdin.
     // `idle_ms` > 0: next() returns `idle` as soon as input would block, then after each
-    // `idle_ms` without input.
+    // `idle_ms` without input. `cancel` stops waits for input.
     explicit LineReader(std::vector<std::string> paths, size_t buffer_size = default_buffer,
-                        size_t max_line = default_max_line, int idle_ms = 0);
+                        size_t max_line = default_max_line, int idle_ms = 0, Cancel cancel = {});
     ~LineReader();
     LineReader(const LineReader&) = delete;
     LineReader& operator=(const LineReader&) = delete;
@@ -40,8 +41,8 @@ public:
     // Opens every file now (stdin excepted) so a missing one fails before any work.
     Result<void> open_all();
 
-    // The next line; `interrupted` when a signal arrived (SignalGuard) while waiting for
-    // input; errors (exit 1) name the file.
+    // The next line; `interrupted` when cancelled while waiting for input; errors (exit 1)
+    // name the file.
     Result<ReadStatus> next(Line& out);
 
     // "<stdin>" for stdin, else the path as given.
@@ -63,6 +64,7 @@ private:
     size_t end_ = 0;    // one past the last byte read
     size_t max_line_;
     int idle_ms_;
+    Cancel cancel_;
     uint64_t line_no_ = 0;
     uint64_t bytes_read_ = 0;
     bool eof_ = false;       // current source exhausted

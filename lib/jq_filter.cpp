@@ -38,7 +38,7 @@ Result<JqFilter> JqFilter::compile(const std::string& expr) {
     jq_set_error_cb(f.jq_.get(), on_error, &f.messages_->text);
     if (!jq_compile(f.jq_.get(), expr.c_str())) {
         std::string why = f.messages_->text.empty() ? "does not compile" : f.messages_->text;
-        return fail(Exit::usage, "invalid --filter '{}': {}", expr, why);
+        return fail(Exit::usage, "invalid jq expression '{}': {}", expr, why);
     }
     return f;
 }
@@ -47,7 +47,7 @@ Result<bool> JqFilter::matches(std::string_view json) {
     jv input = jv_parse_sized(json.data(), static_cast<int>(json.size()));
     if (!jv_is_valid(input)) {
         jv_free(input);
-        return fail(Exit::data, "--filter: input is not JSON");
+        return fail(Exit::data, "input is not JSON");
     }
     jq_start(jq_.get(), input, 0);  // takes input
     for (;;) {
@@ -62,7 +62,7 @@ Result<bool> JqFilter::matches(std::string_view json) {
             jv msg = jv_invalid_get_msg(out);
             std::string text = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "error";
             jv_free(msg);
-            return fail(Exit::data, "--filter: {}", text);
+            return fail(Exit::data, "{}", text);
         }
         jv_free(out);
         return false;

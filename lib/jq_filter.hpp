@@ -1,4 +1,4 @@
-// --filter EXPR: a jq expression (libjq) evaluated against each record's envelope object;
+// A jq expression (libjq) evaluated against each record's envelope object;
 // a record is kept when the expression yields a truthy value (not false, not null).
 #pragma once
 #include <memory>

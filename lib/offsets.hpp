@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "error.hpp"
-#include "kafka/admin.hpp"
+#include "record.hpp"
 
 namespace kpipe {
 
@@ -66,19 +66,5 @@ struct PartitionMarks {
 std::optional<int64_t> resolve_start(const OffsetSpec& s, const PartitionMarks& m);
 // An exclusive end offset.
 int64_t resolve_end(const OffsetSpec& s, const PartitionMarks& m);
-
-// Where to read one partition, in concrete offsets.
-struct Bounds {
-    std::optional<int64_t> start;  // nullopt: the group's committed offset
-    std::optional<int64_t> end;    // exclusive; nullopt: none
-    int64_t low = 0;
-    int64_t high = 0;  // high watermark (last stable offset under read_committed) when resolved
-};
-
-// Resolves the plan for these partitions with one watermarks query and, when @TIME is
-// used, one offsets-for-times query per distinct time.
-Result<std::vector<Bounds>> resolve_plan(kafka::Client& client, const OffsetPlan& plan,
-                                         const std::vector<kafka::TopicPartition>& tps,
-                                         const OffsetSpec& default_start);
 
 }  // namespace kpipe

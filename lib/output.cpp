@@ -9,11 +9,10 @@
 #include <cstring>
 #include <thread>
 
-#include "signals.hpp"
 
 namespace kpipe {
 
-Output::Output(int fd, size_t chunk) : fd_(fd), chunk_(chunk) {
+Output::Output(int fd, size_t chunk, Cancel cancel) : fd_(fd), chunk_(chunk), cancel_(cancel) {
     struct stat st {};
     is_pipe_ = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
     buf_.reserve(chunk + 64 * 1024);
@@ -30,7 +29,7 @@ Result<Output::State> Output::flush() {
             continue;
         }
         if (errno == EINTR) {
-            if (SignalGuard::interrupted()) {
+            if (cancel_.requested()) {
                 buf_.erase(0, done);
                 return state_ = State::interrupted;
             }
@@ -71,7 +70,7 @@ Result<Output::State> Output::wait_drained() {
         if (unread == 0) return State::open;
         pollfd p{fd_, 0, 0};
         if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP))) return state_ = State::closed;
-        if (SignalGuard::interrupted()) return state_ = State::interrupted;
+        if (cancel_.requested()) return state_ = State::interrupted;
         if (spins < 50) {
             std::this_thread::yield();
             continue;

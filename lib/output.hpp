@@ -1,4 +1,5 @@
-// A buffered sink over a file descriptor (stdout), written with write(2).
+// The one way kpipe writes to stdout: a buffer over the file descriptor, written with
+// write(2).
 //
 // A broken pipe is a clean stop reported to the caller (State::closed), never a signal.
 // In exact mode (a pipe read by another process) flush() returns only once the reader
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cancel.hpp"
 #include "error.hpp"
 
 namespace kpipe {
@@ -16,16 +18,20 @@ class Output {
 public:
     enum class State { open, closed, interrupted };
 
-    explicit Output(int fd, size_t chunk = 256 * 1024);
+    // `cancel` stops a blocked write or the wait for the reader (State::interrupted).
+    explicit Output(int fd, size_t chunk = 256 * 1024, Cancel cancel = {});
 
-    bool is_pipe() const { return is_pipe_; }
     // Exact mode only makes sense on a pipe; ignored otherwise.
     void set_exact(bool on) { exact_ = on && is_pipe_; }
-    bool exact() const { return exact_; }
 
-    // Records are appended here; call maybe_flush() after each.
+    // Records are appended here; flush() when should_flush() says so.
     std::string& buffer() { return buf_; }
     bool should_flush() const { return exact_ || buf_.size() >= chunk_; }
+    // Appends `text` and flushes: for whole documents (tables, JSON).
+    Result<State> write(std::string_view text) {
+        buf_ += text;
+        return flush();
+    }
     // Writes the buffer (and in exact mode waits until the reader drained the pipe).
     // Ok(open) when every byte went out; Ok(closed) on a broken pipe (the reader went
     // away: bytes may be lost); Ok(interrupted) when a signal arrived while waiting.
@@ -42,6 +48,7 @@ private:
     Result<State> wait_drained();
     int fd_;
     size_t chunk_;
+    Cancel cancel_;
     bool is_pipe_ = false;
     bool exact_ = false;
     State state_ = State::open;

@@ -8,6 +8,12 @@
 
 namespace kpipe {
 
+struct TopicPartition {
+    std::string topic;
+    int32_t partition = 0;
+    auto operator<=>(const TopicPartition&) const = default;
+};
+
 enum class TimestampType { none, create, log_append };
 
 struct Header {

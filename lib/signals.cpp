@@ -1,6 +1,5 @@
 #include "signals.hpp"
 
-#include <atomic>
 #include <csignal>
 
 namespace kpipe {
@@ -37,8 +36,6 @@ SignalGuard::~SignalGuard() {
     sigaction(SIGTERM, &old_term, nullptr);
 }
 
-bool SignalGuard::interrupted() { return received != 0; }
-int SignalGuard::signal_number() { return received; }
-void SignalGuard::reset() { received = 0; }
+Cancel SignalGuard::cancel() { return Cancel(&received); }
 
 }  // namespace kpipe

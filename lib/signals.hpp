@@ -1,7 +1,8 @@
-// Ctrl-C and SIGTERM as a flag the main loops poll, so destructors run, producers
-// flush and consumers commit. Handlers are installed without SA_RESTART: a blocking
-// read() returns EINTR and the loop sees the flag.
+// Ctrl-C and SIGTERM become a Cancel token that the loops ask, so destructors run,
+// producers flush and consumers commit. Handlers are installed without SA_RESTART: a
+// blocking read() or open() returns EINTR and the loop asks the token.
 #pragma once
+#include "cancel.hpp"
 
 namespace kpipe {
 
@@ -12,9 +13,8 @@ public:
     SignalGuard(const SignalGuard&) = delete;
     SignalGuard& operator=(const SignalGuard&) = delete;
 
-    static bool interrupted();
-    static int signal_number();  // 0 when none arrived
-    static void reset();
+    // Requested once SIGINT or SIGTERM arrived (while any guard was installed).
+    static Cancel cancel();
 };
 
 }  // namespace kpipe

@@ -1,37 +1,11 @@
 #include "kafka/admin.hpp"
+#include "kafka/handle.hpp"
 
 #include <algorithm>
 
 #include "kafka/admin_call.hpp"
 
 namespace kpipe::kafka {
-
-Exit exit_for(rd_kafka_resp_err_t err) {
-    switch (err) {
-        case RD_KAFKA_RESP_ERR_NO_ERROR: return Exit::ok;
-        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-        case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-        case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND: return Exit::not_found;
-        case RD_KAFKA_RESP_ERR__TRANSPORT:
-        case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
-        case RD_KAFKA_RESP_ERR__TIMED_OUT:
-        case RD_KAFKA_RESP_ERR__AUTHENTICATION:
-        case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
-        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-        case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
-        case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED: return Exit::connect;
-        case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
-        case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
-        case RD_KAFKA_RESP_ERR_INVALID_REPLICA_ASSIGNMENT:
-        case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
-        case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
-        case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
-        case RD_KAFKA_RESP_ERR_INVALID_REQUEST:
-        case RD_KAFKA_RESP_ERR__INVALID_ARG: return Exit::usage;
-        default: return Exit::runtime;
-    }
-}
 
 namespace {
 
@@ -40,7 +14,7 @@ std::vector<Outcome> outcomes(const rd_kafka_topic_result_t** res, size_t n) {
     for (size_t i = 0; i < n; ++i) {
         const char* msg = rd_kafka_topic_result_error_string(res[i]);
         auto err = rd_kafka_topic_result_error(res[i]);
-        out.push_back({rd_kafka_topic_result_name(res[i]), err, msg ? msg : (err ? rd_kafka_err2str(err) : "")});
+        out.push_back({rd_kafka_topic_result_name(res[i]), fault_of(err), msg ? msg : (err ? rd_kafka_err2str(err) : "")});
     }
     return out;
 }
@@ -51,7 +25,7 @@ Result<std::vector<int64_t>> list_offsets(Client& c, const std::vector<TopicPart
     for (size_t i = 0; i < tps.size(); ++i)
         rd_kafka_topic_partition_list_add(list.get(), tps[i].topic.c_str(), tps[i].partition)->offset = query[i];
     if (tps.empty()) return std::vector<int64_t>{};
-    auto err = rd_kafka_offsets_for_times(c.get(), list.get(), static_cast<int>(c.settings().timeout.count()));
+    auto err = rd_kafka_offsets_for_times(Handle::of(c), list.get(), static_cast<int>(c.settings().timeout.count()));
     if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
         return std::unexpected(c.connect_error("list offsets"));
     if (err) return fail(exit_for(err), "list offsets: {}", err_name(err));
@@ -97,7 +71,7 @@ Result<std::vector<Outcome>> create_topics(Client& c, const std::vector<NewTopic
         raw.push_back(nt.get());
         owned.push_back(std::move(nt));
     }
-    rd_kafka_CreateTopics(c.get(), raw.data(), raw.size(), call->options.get(), call->queue.get());
+    rd_kafka_CreateTopics(Handle::of(c), raw.data(), raw.size(), call->options.get(), call->queue.get());
     auto ev = wait_result(c, *call, RD_KAFKA_EVENT_CREATETOPICS_RESULT, "create topics");
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;
@@ -114,7 +88,7 @@ Result<std::vector<Outcome>> delete_topics(Client& c, const std::vector<std::str
         owned.emplace_back(rd_kafka_DeleteTopic_new(t.c_str()));
         raw.push_back(owned.back().get());
     }
-    rd_kafka_DeleteTopics(c.get(), raw.data(), raw.size(), call->options.get(), call->queue.get());
+    rd_kafka_DeleteTopics(Handle::of(c), raw.data(), raw.size(), call->options.get(), call->queue.get());
     auto ev = wait_result(c, *call, RD_KAFKA_EVENT_DELETETOPICS_RESULT, "delete topics");
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;
@@ -129,7 +103,7 @@ Result<Outcome> add_partitions(Client& c, const std::string& topic, int total) {
     NewPartitionsPtr np(rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), errstr, sizeof errstr));
     if (!np) return fail(Exit::usage, "topic {}: {}", topic, errstr);
     rd_kafka_NewPartitions_t* raw = np.get();
-    rd_kafka_CreatePartitions(c.get(), &raw, 1, call->options.get(), call->queue.get());
+    rd_kafka_CreatePartitions(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
     auto ev = wait_result(c, *call, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, "add partitions");
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;
@@ -144,7 +118,7 @@ Result<std::vector<ConfigEntry>> describe_topic_config(Client& c, const std::str
     if (!call) return std::unexpected(call.error());
     ConfigResourcePtr res(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
     rd_kafka_ConfigResource_t* raw = res.get();
-    rd_kafka_DescribeConfigs(c.get(), &raw, 1, call->options.get(), call->queue.get());
+    rd_kafka_DescribeConfigs(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
     auto ev = wait_result(c, *call, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, "describe configs");
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;
@@ -190,7 +164,7 @@ Result<void> alter_topic_config(Client& c, const std::string& topic, const Prope
         if (rd_kafka_ConfigResource_set_config(res.get(), k.c_str(), v.c_str()))
             return fail(Exit::usage, "topic {}: invalid config {}={}", topic, k, v);
     rd_kafka_ConfigResource_t* raw = res.get();
-    rd_kafka_AlterConfigs(c.get(), &raw, 1, call->options.get(), call->queue.get());
+    rd_kafka_AlterConfigs(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
     auto ev = wait_result(c, *call, RD_KAFKA_EVENT_ALTERCONFIGS_RESULT, "alter configs");
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;

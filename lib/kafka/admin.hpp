@@ -5,17 +5,10 @@
 #include <vector>
 
 #include "kafka/client.hpp"
+#include "kafka/fault.hpp"
+#include "record.hpp"
 
 namespace kpipe::kafka {
-
-// Maps a broker or client error code to kpipe's exit code.
-Exit exit_for(rd_kafka_resp_err_t err);
-
-struct TopicPartition {
-    std::string topic;
-    int32_t partition = 0;
-    auto operator<=>(const TopicPartition&) const = default;
-};
 
 struct Watermark {
     TopicPartition tp;
@@ -32,9 +25,9 @@ Result<std::vector<int64_t>> offsets_for_times(Client& c, const std::vector<Topi
 
 struct Outcome {
     std::string name;
-    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    Fault fault = Fault::none;
     std::string message;
-    bool ok() const { return err == RD_KAFKA_RESP_ERR_NO_ERROR; }
+    bool ok() const { return fault == Fault::none; }
 };
 
 struct NewTopic {

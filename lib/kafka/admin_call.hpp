@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "kafka/admin.hpp"
+#include "kafka/handle.hpp"
 #include "kafka/client.hpp"
 
 namespace kpipe::kafka {
@@ -16,7 +17,7 @@ struct AdminCall {
 
 // Queue and options for `op`, with the request (and where allowed, operation) timeout set.
 inline Result<AdminCall> prepare(Client& c, rd_kafka_admin_op_t op) {
-    AdminCall call{QueuePtr(rd_kafka_queue_new(c.get())), AdminOptionsPtr(rd_kafka_AdminOptions_new(c.get(), op))};
+    AdminCall call{QueuePtr(rd_kafka_queue_new(Handle::of(c))), AdminOptionsPtr(rd_kafka_AdminOptions_new(Handle::of(c), op))};
     char errstr[256];
     int ms = static_cast<int>(c.settings().timeout.count());
     if (rd_kafka_AdminOptions_set_request_timeout(call.options.get(), ms, errstr, sizeof errstr) ||

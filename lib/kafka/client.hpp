@@ -19,6 +19,8 @@ enum class Role { producer, consumer, admin };
 
 using Properties = std::map<std::string, std::string>;
 
+struct Handle;
+
 // Adjusts the conf just before the handle is created (e.g. to enable delivery-report events).
 using ConfHook = std::function<void(rd_kafka_conf_t*)>;
 
@@ -65,9 +67,7 @@ public:
     static Result<Client> create(const Settings& settings, Role role, const Properties& defaults = {},
                                  const Properties& forced = {}, const ConfHook& hook = {});
 
-    rd_kafka_t* get() const { return rk_.get(); }
     const Settings& settings() const { return *settings_; }
-    Role role() const { return role_; }
 
     // Waits (up to --timeout) until the cluster answers; exit 4 naming the brokers otherwise.
     Result<ClusterInfo> cluster();
@@ -82,6 +82,7 @@ public:
     ~Client();
 
 private:
+    friend struct Handle;
     Client() = default;
     const Settings* settings_ = nullptr;
     Role role_ = Role::admin;

@@ -12,6 +12,7 @@
 
 #include "kafka/admin.hpp"
 #include "kafka/client.hpp"
+#include "kafka/fault.hpp"
 #include "record.hpp"
 
 namespace kpipe::kafka {
@@ -28,13 +29,15 @@ struct StartAt {
 };
 
 struct Polled {
-    enum class Kind { none, record, end_of_partition, assigned, revoked, error };
+    enum class Kind { none, record, end_of_partition, assigned, revoked, committed, error };
     Kind kind = Kind::none;
     RecordView record;                   // Kind::record; valid until the next poll()
     TopicPartition tp;                   // record, end_of_partition, error (when partition-level)
     int64_t offset = -1;                 // end_of_partition: the offset reached
-    std::vector<TopicPartition> partitions;  // assigned / revoked
-    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::vector<TopicPartition> partitions;  // assigned / revoked / committed
+    std::vector<int64_t> offsets;            // committed: the offsets now committed (-1: none)
+    bool lost = false;                       // revoked: the group took them away (session expired)
+    Fault fault = Fault::none;               // error (also committed, when the commit failed)
     bool fatal = false;
     std::string message;  // error
 };
@@ -63,6 +66,8 @@ public:
     Result<void> store(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
     // Synchronous commit of stored offsets (no-op without a group or with commit off).
     Result<void> commit();
+    // Whether a single metadata request is answered within `timeout` (the brokers are back).
+    bool reachable(Millis timeout);
     // Leaves the group cleanly; called by the destructor if not called before.
     Result<void> close();
 

@@ -1,4 +1,5 @@
 #include "kafka/groups.hpp"
+#include "kafka/handle.hpp"
 
 #include <algorithm>
 #include <map>
@@ -34,7 +35,7 @@ Error group_error(std::string_view group, const rd_kafka_error_t* err) {
 Result<std::vector<GroupListing>> list_groups(Client& c) {
     auto call = prepare(c, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
     if (!call) return std::unexpected(call.error());
-    rd_kafka_ListConsumerGroups(c.get(), call->options.get(), call->queue.get());
+    rd_kafka_ListConsumerGroups(Handle::of(c), call->options.get(), call->queue.get());
     auto ev = wait_result(c, *call, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, "list consumer groups");
     if (!ev) return std::unexpected(ev.error());
     const auto* res = rd_kafka_event_ListConsumerGroups_result(ev->get());
@@ -64,7 +65,7 @@ Result<std::vector<GroupDescription>> describe_groups(Client& c, const std::vect
     if (!call) return std::unexpected(call.error());
     std::vector<const char*> names;
     for (const auto& g : groups) names.push_back(g.c_str());
-    rd_kafka_DescribeConsumerGroups(c.get(), names.data(), names.size(), call->options.get(), call->queue.get());
+    rd_kafka_DescribeConsumerGroups(Handle::of(c), names.data(), names.size(), call->options.get(), call->queue.get());
     auto ev = wait_result(c, *call, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, "describe consumer groups");
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;
@@ -119,7 +120,7 @@ Result<std::vector<std::vector<Committed>>> committed_offsets(Client& c, const s
         for (; next < groups.size() && in_flight < max_in_flight; ++next, ++in_flight) {
             ListGroupOffsetsPtr req(rd_kafka_ListConsumerGroupOffsets_new(groups[next].c_str(), nullptr));
             rd_kafka_ListConsumerGroupOffsets_t* raw = req.get();
-            rd_kafka_ListConsumerGroupOffsets(c.get(), &raw, 1, call->options.get(), call->queue.get());
+            rd_kafka_ListConsumerGroupOffsets(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
         }
         auto ev = wait_result(c, *call, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, "list committed offsets");
         if (!ev) return std::unexpected(ev.error());

@@ -1,4 +1,4 @@
-// RAII ownership of librdkafka C objects; nothing else in kpipe calls a *_destroy.
+// RAII ownership of librdkafka C objects (lib/kafka only).
 #pragma once
 #include <memory>
 

@@ -1,11 +1,11 @@
 #include "kafka/producer.hpp"
+#include "kafka/handle.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <thread>
 
-#include "signals.hpp"
 
 namespace kpipe::kafka {
 
@@ -24,26 +24,27 @@ void* data_of(std::string_view s) { return const_cast<char*>(s.data() ? s.data()
 }  // namespace
 
 Result<Producer> Producer::create(const Settings& settings, const Properties& defaults, const Properties& forced,
-                                  OnFailure on_failure) {
+                                  Callbacks callbacks, Cancel cancel) {
     Properties required = forced;
     required["delivery.report.only.error"] = "false";  // acknowledgements are counted
     auto client = Client::create(settings, Role::producer, defaults, required,
                                  [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR); });
     if (!client) return std::unexpected(client.error());
-    return Producer(std::move(*client), std::move(on_failure));
+    return Producer(std::move(*client), std::move(callbacks), cancel);
 }
 
-Producer::Producer(Client client, OnFailure on_failure)
+Producer::Producer(Client client, Callbacks callbacks, Cancel cancel)
     : client_(std::move(client)),
-      on_failure_(std::move(on_failure)),
-      main_(rd_kafka_queue_get_main(client_.get())),
+      callbacks_(std::move(callbacks)),
+      cancel_(cancel),
+      main_(rd_kafka_queue_get_main(Handle::of(client_))),
       max_queued_(number_property("queue.buffering.max.messages", 100000)),
       max_queued_bytes_(number_property("queue.buffering.max.kbytes", 1 << 20) * 1024),
       murmur2_(property("partitioner") == "murmur2_random") {}
 
 Producer::~Producer() {
     // Callers flush; whatever is left is abandoned so that destruction never hangs.
-    if (client_.get() && outstanding() > 0) rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    if (Handle::of(client_) && outstanding() > 0) rd_kafka_purge(Handle::of(client_), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     main_.reset();
     topics_.clear();
 }
@@ -51,7 +52,7 @@ Producer::~Producer() {
 std::string Producer::property(const char* name) const {
     char buf[512];
     size_t size = sizeof buf;
-    if (rd_kafka_conf_get(rd_kafka_conf(client_.get()), name, buf, &size) != RD_KAFKA_CONF_OK) return {};
+    if (rd_kafka_conf_get(rd_kafka_conf(Handle::of(client_)), name, buf, &size) != RD_KAFKA_CONF_OK) return {};
     return buf;
 }
 
@@ -66,7 +67,7 @@ Producer::Topic& Producer::topic(std::string_view name) {
     for (auto& t : topics_)
         if (t.name == name) return t;
     std::string owned(name);
-    TopicPtr handle(rd_kafka_topic_new(client_.get(), owned.c_str(), nullptr));
+    TopicPtr handle(rd_kafka_topic_new(Handle::of(client_), owned.c_str(), nullptr));
     topics_.push_back({std::move(owned), std::move(handle), 0});
     return topics_.back();
 }
@@ -86,7 +87,7 @@ Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_
     auto deadline = std::chrono::steady_clock::now() + creation_wait;
     for (;;) {
         const rd_kafka_metadata_t* md = nullptr;
-        auto err = rd_kafka_metadata(client_.get(), 0, rkt, &md, 1000);
+        auto err = rd_kafka_metadata(Handle::of(client_), 0, rkt, &md, 1000);
         MetadataPtr holder(md);
         if (!err && md && md->topic_cnt == 1) {
             const auto& t = md->topics[0];
@@ -99,7 +100,7 @@ Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_
             if (t.err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION)
                 return fail(Exit::usage, "invalid topic name '{}': {}", name, err_name(t.err));
         }
-        if (std::chrono::steady_clock::now() >= deadline || SignalGuard::interrupted()) break;
+        if (std::chrono::steady_clock::now() >= deadline || cancel_.requested()) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return fail(Exit::not_found,
@@ -108,19 +109,11 @@ Result<TopicInfo> Producer::topic_info(const std::string& name, Millis creation_
                 name, name);
 }
 
-std::optional<Rejection> Producer::produce(const Record& r, uint64_t tag) {
-    scratch_headers_.clear();
-    for (const auto& h : r.headers) scratch_headers_.push_back({h.name, h.value});
-    RecordView v{r.topic, r.partition, r.offset, r.timestamp, r.timestamp_type, r.key, r.value, {}};
-    v.headers.swap(scratch_headers_);
-    auto out = produce(v, tag);
-    scratch_headers_.swap(v.headers);
-    return out;
-}
-
-std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
+std::expected<void, Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
     rd_kafka_topic_t* rkt = topic(r.topic).handle.get();
-    if (!rkt) return Rejection{rd_kafka_last_error(), fmt::format("topic '{}': {}", r.topic, err_name(rd_kafka_last_error()))};
+    if (!rkt)
+        return std::unexpected(Rejection{fault_of(rd_kafka_last_error()),
+                                         fmt::format("topic '{}': {}", r.topic, err_name(rd_kafka_last_error()))});
     for (;;) {
         rd_kafka_vu_t vus[8];
         size_t n = 0;
@@ -152,16 +145,16 @@ std::optional<Rejection> Producer::produce(const RecordView& r, uint64_t tag) {
                                     h.value ? static_cast<ssize_t>(h.value->size()) : 0);
             add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers.get();
         }
-        ErrorPtr error(rd_kafka_produceva(client_.get(), vus, n));
+        ErrorPtr error(rd_kafka_produceva(Handle::of(client_), vus, n));
         if (!error) {
             (void)headers.release();  // owned by the queued message now
             ++queued_;
             queued_bytes_ += (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-            return std::nullopt;
+            return {};
         }
         auto code = rd_kafka_error_code(error.get());
-        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL || SignalGuard::interrupted())
-            return Rejection{code, rd_kafka_error_string(error.get())};
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL || cancel_.requested())
+            return std::unexpected(Rejection{fault_of(code), rd_kafka_error_string(error.get())});
         poll(100);  // back-pressure: wait for deliveries to make room
     }
 }
@@ -173,7 +166,7 @@ const std::vector<std::pair<size_t, Rejection>>& Producer::produce_batch(std::st
     auto one_by_one = [&](size_t i) {
         const auto& r = records[i];
         RecordView v{name, r.partition, -1, -1, TimestampType::none, r.key, r.value, {}};
-        if (auto rej = produce(v, r.tag)) rejected_.push_back({i, std::move(*rej)});
+        if (auto queued = produce(v, r.tag); !queued) rejected_.push_back({i, std::move(queued.error())});
     };
     if (!murmur2_ || t.partitions <= 0 || !t.handle) {
         for (size_t i = 0; i < records.size(); ++i) one_by_one(i);
@@ -184,9 +177,9 @@ const std::vector<std::pair<size_t, Rejection>>& Producer::produce_batch(std::st
     // Make room first: a batch that meets a full queue half way could not keep its order.
     while (outstanding() > 0 && (outstanding() + records.size() > max_queued_ ||
                                  queued_bytes_ - delivered_bytes_ - failed_bytes_ + bytes > max_queued_bytes_)) {
-        if (SignalGuard::interrupted()) {
+        if (cancel_.requested()) {
             for (size_t i = 0; i < records.size(); ++i)
-                rejected_.push_back({i, {RD_KAFKA_RESP_ERR__QUEUE_FULL, "interrupted while waiting for room"}});
+                rejected_.push_back({i, {Fault::queue_full, "interrupted while waiting for room"}});
             return rejected_;
         }
         poll(100);
@@ -228,7 +221,7 @@ const std::vector<std::pair<size_t, Rejection>>& Producer::produce_batch(std::st
             }
             size_t i = index_of_[p][j];
             if (msgs[j].err == RD_KAFKA_RESP_ERR__QUEUE_FULL) one_by_one(i);  // tiny queue limits only
-            else rejected_.push_back({i, {msgs[j].err, rd_kafka_err2str(msgs[j].err)}});
+            else rejected_.push_back({i, {fault_of(msgs[j].err), rd_kafka_err2str(msgs[j].err)}});
         }
         if (static_cast<size_t>(n) == msgs.size())
             for (const auto& m : msgs) queued_bytes_ += m.key_len + m.len;
@@ -240,17 +233,19 @@ const std::vector<std::pair<size_t, Rejection>>& Producer::produce_batch(std::st
 }
 
 void Producer::report(const rd_kafka_message_t* m) {
+    auto tag = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
     if (!m->err) {
         ++delivered_;
         delivered_bytes_ += m->key_len + m->len;
+        if (callbacks_.acked) callbacks_.acked(tag);
         return;
     }
     ++failed_;
     failed_bytes_ += m->key_len + m->len;
-    if (!on_failure_) return;
+    if (!callbacks_.failed) return;
     Delivery d;
-    d.tag = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
-    d.err = m->err;
+    d.tag = tag;
+    d.fault = fault_of(m->err);
     d.reason = rd_kafka_err2str(m->err);
     d.possibly_persisted = rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
     rd_kafka_timestamp_type_t tstype = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
@@ -269,7 +264,7 @@ void Producer::report(const rd_kafka_message_t* m) {
         for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
             d.record.headers.push_back({name, bytes_of(value, size)});
     }
-    on_failure_(d);
+    callbacks_.failed(d);
 }
 
 size_t Producer::poll(int timeout_ms) {
@@ -290,16 +285,16 @@ size_t Producer::poll(int timeout_ms) {
     return served;
 }
 
-uint64_t Producer::flush(Millis timeout, bool stop_on_signal) {
+uint64_t Producer::flush(Millis timeout, bool stop_on_cancel) {
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + timeout;
     while (outstanding() > 0) {
-        if (stop_on_signal && SignalGuard::interrupted()) break;
+        if (stop_on_cancel && cancel_.requested()) break;
         auto left = std::chrono::duration_cast<Millis>(deadline - clock::now()).count();
         if (left <= 0) break;
         // While rd_kafka_flush() runs, librdkafka sends at once instead of lingering; in
         // event mode it only waits, so the reports are served here.
-        rd_kafka_flush(client_.get(), static_cast<int>(std::min<long long>(left, 10)));
+        rd_kafka_flush(Handle::of(client_), static_cast<int>(std::min<long long>(left, 10)));
         while (poll(0) > 0) {
         }
     }
@@ -308,7 +303,7 @@ uint64_t Producer::flush(Millis timeout, bool stop_on_signal) {
 
 void Producer::purge(Millis timeout) {
     if (outstanding() == 0) return;
-    rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_purge(Handle::of(client_), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     flush(timeout, false);
 }
 

@@ -1,8 +1,8 @@
 // A producer over the librdkafka C API that accounts for every record: each one queued
-// is either acknowledged (counted) or failed (reported to the caller's callback with the
-// reason), by poll() and flush() on the caller's thread. Back-pressure: produce() waits
-// while librdkafka's queue is full. Callers tag records (e.g. an input position) to match
-// failures to what they sent. Delivery reports are served on the caller's thread, so
+// is either acknowledged or failed, and the caller's callbacks hear of each, by poll()
+// and flush() on the caller's thread. Back-pressure: produce() waits while librdkafka's
+// queue is full. Callers tag records (e.g. a sequence number) to match outcomes to what
+// they sent. Delivery reports are served on the caller's thread, so
 // librdkafka's messages are also freed there (freeing them on its broker thread instead,
 // with delivery.report.only.error, measured slower: both threads then fight over malloc).
 #pragma once
@@ -14,7 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "cancel.hpp"
 #include "kafka/client.hpp"
+#include "kafka/fault.hpp"
 #include "record.hpp"
 
 namespace kpipe::kafka {
@@ -22,7 +24,7 @@ namespace kpipe::kafka {
 // A record that was not delivered.
 struct Delivery {
     uint64_t tag = 0;
-    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    Fault fault = Fault::other;
     std::string_view reason;          // the broker's or client's reason
     bool possibly_persisted = false;  // the broker may have written it anyway (e.g. timed out in flight)
     // Borrowed from librdkafka for the duration of the callback: topic, partition (-1 when
@@ -32,7 +34,7 @@ struct Delivery {
 
 // Why produce() did not queue a record (no delivery outcome follows).
 struct Rejection {
-    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    Fault fault = Fault::other;
     std::string reason;
 };
 
@@ -46,11 +48,15 @@ struct PlainRecord {
 
 class Producer {
 public:
-    using OnFailure = std::function<void(const Delivery&)>;
+    struct Callbacks {
+        std::function<void(uint64_t tag)> acked;       // the broker acknowledged the record
+        std::function<void(const Delivery&)> failed;  // it was not delivered
+    };
 
     // `defaults` sit under the user's settings and `forced` above them (see Client::create).
+    // `cancel` stops waits for room in the queue.
     static Result<Producer> create(const Settings& settings, const Properties& defaults, const Properties& forced,
-                                   OnFailure on_failure);
+                                   Callbacks callbacks, Cancel cancel = {});
 
     Client& client() { return client_; }
     const Client& client() const { return client_; }
@@ -65,10 +71,9 @@ public:
     uint64_t number_property(const char* name, uint64_t fallback) const;
 
     // Queues a copy of the record (partition -1: the partitioner's choice; timestamp -1:
-    // now). While the queue is full it serves delivery reports and waits, unless a signal
-    // arrived (SignalGuard), then it gives up with RD_KAFKA_RESP_ERR__QUEUE_FULL.
-    std::optional<Rejection> produce(const RecordView& r, uint64_t tag);
-    std::optional<Rejection> produce(const Record& r, uint64_t tag);
+    // now). While the queue is full it serves delivery reports and waits, unless cancelled,
+    // then it gives up with Fault::queue_full.
+    std::expected<void, Rejection> produce(const RecordView& r, uint64_t tag);
     // Queues records to one topic, which costs librdkafka much less per record than
     // produce(): with the murmur2_random partitioner (Java's) and the partition count known
     // from topic_info(), kpipe partitions keyed records with librdkafka's own murmur2 and
@@ -83,25 +88,23 @@ public:
     // Serves delivery reports waiting up to `timeout_ms` for the first; returns how many.
     size_t poll(int timeout_ms);
     // Serves delivery reports until none is outstanding or `timeout` passes; with
-    // `stop_on_signal` also when a signal arrives. Linger does not apply meanwhile.
-    // Returns the records still outstanding.
-    uint64_t flush(Millis timeout, bool stop_on_signal);
+    // `stop_on_cancel` also when cancelled. Linger does not apply meanwhile. Returns the
+    // records still outstanding.
+    uint64_t flush(Millis timeout, bool stop_on_cancel);
     // Abandons queued and in-flight records: each is reported failed
     // (RD_KAFKA_RESP_ERR__PURGE_QUEUE or __PURGE_INFLIGHT) within `timeout`.
     void purge(Millis timeout);
 
-    uint64_t queued() const { return queued_; }
     uint64_t outstanding() const { return queued_ - delivered_ - failed_; }
     uint64_t delivered() const { return delivered_; }
     uint64_t delivered_bytes() const { return delivered_bytes_; }
-    uint64_t failed() const { return failed_; }
 
     Producer(Producer&&) noexcept = default;
     Producer& operator=(Producer&&) noexcept = default;
     ~Producer();
 
 private:
-    Producer(Client client, OnFailure on_failure);
+    Producer(Client client, Callbacks callbacks, Cancel cancel);
     struct Topic {
         std::string name;
         TopicPtr handle;
@@ -111,7 +114,8 @@ private:
     void report(const rd_kafka_message_t* m);
 
     Client client_;
-    OnFailure on_failure_;
+    Callbacks callbacks_;
+    Cancel cancel_;
     std::vector<Topic> topics_;
     QueuePtr main_;
     std::vector<HeaderView> scratch_headers_;

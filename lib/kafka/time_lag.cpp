@@ -1,4 +1,5 @@
 #include "kafka/time_lag.hpp"
+#include "kafka/handle.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -42,7 +43,7 @@ public:
     // Reads the positions `which` (distinct partitions) in one go.
     Result<void> round(const std::vector<Committed>& at, const std::vector<size_t>& which,
                        Clock::time_point deadline, std::vector<RecordTime>& out) {
-        QueuePtr queue(rd_kafka_queue_new(client_.get()));  // a fresh queue: nothing left from earlier rounds
+        QueuePtr queue(rd_kafka_queue_new(Handle::of(client_)));  // a fresh queue: nothing left from earlier rounds
         std::map<TopicPartition, Started> waiting;
         struct Stopper {  // whatever is still fetching when the round ends
             std::map<TopicPartition, Started>& waiting;
@@ -96,14 +97,14 @@ private:
     void poke(const std::map<TopicPartition, Started>& waiting, size_t n) {
         auto it = std::next(waiting.begin(), static_cast<long>(n % waiting.size()));
         int64_t low = 0, high = 0;
-        rd_kafka_query_watermark_offsets(client_.get(), it->first.topic.c_str(), it->first.partition, &low, &high,
+        rd_kafka_query_watermark_offsets(Handle::of(client_), it->first.topic.c_str(), it->first.partition, &low, &high,
                                          poke_after);
     }
 
     rd_kafka_topic_t* topic(const std::string& name) {
         auto it = topics_.find(name);
         if (it == topics_.end())
-            it = topics_.emplace(name, TopicPtr(rd_kafka_topic_new(client_.get(), name.c_str(), nullptr))).first;
+            it = topics_.emplace(name, TopicPtr(rd_kafka_topic_new(Handle::of(client_), name.c_str(), nullptr))).first;
         return it->second.get();
     }
 

@@ -1,0 +1,59 @@
+// A Source of records decoded from input lines (files or stdin): JSON events (the line's
+// bytes are the value; key and timestamp optionally taken from fields), envelopes as
+// `kpipe consume` writes them, or plain text. Each item's position is file:line; a line
+// that makes no record is a bad item saying why.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cancel.hpp"
+#include "envelope.hpp"
+#include "field_path.hpp"
+#include "input.hpp"
+#include "pipeline.hpp"
+
+namespace kpipe {
+
+enum class LineFormat { json, envelope, text };
+
+struct LineOptions {
+    std::vector<std::string> files;  // empty or "-": stdin
+    LineFormat format = LineFormat::json;
+    std::optional<FieldPath> key;        // json: key from this field
+    std::optional<FieldPath> timestamp;  // json: timestamp from this field
+    std::string key_delim;               // text: key before the first occurrence
+    uint64_t max_record = 1'000'000;     // the largest record the target takes (message.max.bytes)
+    int idle_ms = 1000;                  // report idle while input is slow
+    Cancel cancel;
+};
+
+class LineSource : public Source {
+public:
+    LineSource(LineOptions options, Places& places);
+    // Opens every file now, so a missing one fails before any work.
+    Result<void> open();
+    Result<Pull> pull(Item& out, int wait_ms) override;
+    uint64_t bytes_read() const { return reader_.bytes_read(); }
+
+private:
+    Result<Pull> decode(const Line& line, Item& out);
+    void decode_json(std::string_view bytes, Item& out);
+    void decode_envelope(std::string_view bytes, Item& out);
+    void decode_text(std::string_view bytes, Item& out);
+    void bad(Item& out, std::string reason, bool keep_line = true);
+
+    LineOptions opts_;
+    Places& places_;
+    LineReader reader_;
+    std::vector<uint32_t> place_of_;  // per reader source
+    Line line_;
+    simdjson::dom::parser parser_;
+    std::string pad_;
+    std::string key_scratch_;
+    std::string reason_;
+    EnvelopeReader envelope_;
+    Record envelope_record_;
+};
+
+}  // namespace kpipe
