@@ -34,9 +34,10 @@ FailureReport::FailureReport(const Places& places, Emit emit, size_t max_lines)
     : places_(places), emit_(std::move(emit)), max_lines_(max_lines) {}
 
 void FailureReport::add(const Position& p, std::string_view reason) {
-    std::string key = fold_digits(reason);
+    std::string text = without_suppression_notes(reason);
+    std::string key = fold_digits(text);
     auto it = std::find_if(reasons_.begin(), reasons_.end(), [&](const Reason& r) { return r.key == key; });
-    if (it == reasons_.end()) it = reasons_.insert(reasons_.end(), {std::move(key), without_suppression_notes(reason), 0});
+    if (it == reasons_.end()) it = reasons_.insert(reasons_.end(), {std::move(key), std::move(text), 0});
     ++it->count;
     ++total_;
     pending_.push_back({p, static_cast<uint32_t>(it - reasons_.begin())});

@@ -64,7 +64,8 @@ std::optional<Stop> Pump::flush(bool all) {
 std::optional<Stop> Pump::reject(const Item& item, std::string_view reason) {
     ++out_.stats.bad;
     writer_.reject(item, reason);
-    if (opts_.on_error == OnError::fail) return Stop::bad_input;
+    if (opts_.on_error == OnError::fail) return Stop::bad_input;  // the item is never done
+    writer_.skip(item);  // reported: done, in order with the others
     return std::nullopt;
 }
 

@@ -296,7 +296,7 @@ void TopicWriter::tick() {
         last_report_ = now;
         report_.print();
     }
-    if (producer_->client().fatal_error()) stop_ = true;
+    if (!producer_->client().usable()) stop_ = true;
 }
 
 void TopicWriter::line(std::string_view text) {
@@ -343,7 +343,7 @@ Writer::End TopicWriter::finish(bool interrupted) {
     report_.finish(failed_file_ ? opts_.failed_path : "");
     End end;
     end.failed = failed_;
-    if (auto fatal = producer_->client().fatal_error()) end.fatal = std::unexpected(*fatal);
+    end.fatal = producer_->client().usable();
     if (failed_file_) end.after = failed_file_->close();
     return end;
 }

@@ -116,14 +116,14 @@ std::string Client::last_error() const {
     return state_->scrub(state_->last_error);
 }
 
-std::optional<Error> Client::fatal_error() const {
+Result<void> Client::usable() const {
     std::lock_guard lock(state_->mu);
     if (state_->auth_failed)
-        return Error{Exit::connect, fmt::format("authentication or authorization failed at {}: {}",
-                                                settings_->brokers(), state_->scrub(state_->last_error))};
+        return fail(Exit::connect, "authentication or authorization failed at {}: {}", settings_->brokers(),
+                    state_->scrub(state_->last_error));
     if (state_->fatal)
-        return Error{Exit::runtime, fmt::format("fatal Kafka client error: {}", state_->scrub(state_->fatal_reason))};
-    return std::nullopt;
+        return fail(Exit::runtime, "fatal Kafka client error: {}", state_->scrub(state_->fatal_reason));
+    return {};
 }
 
 Error Client::connect_error(std::string_view what) const {
@@ -156,7 +156,7 @@ Result<ClusterInfo> Client::cluster() {
         err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, slice);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (role_ != Role::consumer) rd_kafka_poll(rk_.get(), 0);  // serve error_cb
-        if (auto f = fatal_error()) return std::unexpected(*f);
+        if (auto u = usable(); !u) return std::unexpected(u.error());
         if (err != RD_KAFKA_RESP_ERR__TIMED_OUT && err != RD_KAFKA_RESP_ERR__TRANSPORT)
             return fail(Exit::runtime, "metadata request to {} failed: {}", settings_->brokers(), err_name(err));
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

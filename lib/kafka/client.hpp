@@ -73,8 +73,8 @@ public:
     Result<ClusterInfo> cluster();
     // Error for "could not reach the cluster within timeout" with the latest reason.
     Error connect_error(std::string_view what) const;
-    // Non-empty when librdkafka reported a fatal error or failed authentication.
-    std::optional<Error> fatal_error() const;
+    // An error once librdkafka reported a fatal error or failed authentication.
+    Result<void> usable() const;
     std::string last_error() const;
 
     Client(Client&&) noexcept = default;

@@ -63,7 +63,7 @@ public:
             auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
             if (left <= 0) break;
             MessagePtr m(rd_kafka_consume_queue(queue.get(), static_cast<int>(std::min<long long>(left, poke_after))));
-            if (auto f = client_.fatal_error()) return std::unexpected(*f);
+            if (auto u = client_.usable(); !u) return std::unexpected(u.error());
             if (!m) {
                 poke(waiting, pokes++);
                 continue;

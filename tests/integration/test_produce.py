@@ -432,6 +432,56 @@ def test_broker_rejection_is_reported_with_position_and_failed_file_resends(
     assert records[-1].headers == [("h", b"1")]
 
 
+def test_many_delivery_failures_are_grouped_in_a_screenful(run, topic, read_topic, tmp_path):
+    # Every third line is too large for the topic: 30 failures spread over as many
+    # ranges. The report shows at most 20 ranges, counts the rest, keeps every failed
+    # record in --failed and gives the total per reason.
+    name = topic(config={"max.message.bytes": "1000"})
+    big = json.dumps({"blob": "z" * 2000}).encode()
+    lines = [big if i % 3 == 0 else json.dumps({"n": i}).encode() for i in range(90)]
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(lines) + b"\n")
+    failed = tmp_path / "failed.jsonl"
+    res = run("produce", name, events, "--failed", failed, "-X", "batch.num.messages=1")
+    assert res.returncode == 3, res.stderr
+    err = res.stderr.decode().splitlines()
+    ranges = [l for l in err if re.match(rf"kpipe: {re.escape(str(events))}:\d+(-\d+)?: not delivered", l)]
+    assert 1 <= len(ranges) <= 20, err
+    assert any(re.match(r"kpipe: \.\.\. and \d+ more range\(s\) of \d+ record\(s\); every failed record is in ", l)
+               for l in err), err
+    assert "kpipe: 30 record(s) failed: not delivered: Broker: Message size too large" in err, err
+    assert len(err) <= 25, err
+    assert len(failed.read_bytes().splitlines()) == 30
+    assert summary(res.stderr)["failed"] == 30
+    assert len(read_topic(name)) == 60
+
+
+@pytest.mark.parametrize("value, why", [
+    ("0", "0 (1970-01-01T00:00:00Z) cannot be sent"),
+    ('"1970-01-01T00:00:00Z"', "0 (1970-01-01T00:00:00Z) cannot be sent"),
+    ('"1969-12-31T23:59:59Z"', "-1000 is before 1970"),
+    ("-1000", "-1000 is before 1970"),
+])
+def test_timestamps_kafka_cannot_carry_are_bad_input_never_now(run, topic, read_topic, value, why):
+    name = topic()
+    events = b'{"n":1,"ts":1764000000123}\n{"n":2,"ts":%s}\n{"n":3,"ts":1764000000125}\n' % value.encode()
+    res = run("produce", name, "--timestamp", ".ts", "--on-error", "skip", input=events)
+    assert res.returncode == 3, res.stderr
+    assert f"<stdin>:2: field .ts: {why}".encode() in res.stderr, res.stderr
+    assert [(r.value, r.timestamp) for r in read_topic(name)] == [
+        (b'{"n":1,"ts":1764000000123}', 1764000000123), (b'{"n":3,"ts":1764000000125}', 1764000000125)]
+
+
+def test_envelope_timestamp_zero_is_bad_input(run, topic, read_topic):
+    name = topic()
+    line = b'{"topic":"t","partition":0,"offset":0,"timestamp":0,"timestamp_type":"create","key":null,' \
+           b'"value":"x","value_encoding":"text","headers":[]}\n'
+    res = run("produce", name, "--format", "envelope", input=line)
+    assert res.returncode == 3
+    assert b"<stdin>:1: timestamp 0 (1970-01-01T00:00:00Z) cannot be sent" in res.stderr, res.stderr
+    assert read_topic(name) == []
+
+
 class VanishingBroker:
     """A stand-in broker that answers metadata (Kafka protocol v0) for one topic and
     disappears, closing every connection and its port, at the first produce request:
