@@ -68,6 +68,7 @@ void register_produce(CLI::App& app, Commands& out);
 void register_consume(CLI::App& app, Commands& out);
 void register_tail(CLI::App& app, Commands& out);
 void register_lag(CLI::App& app, Commands& out);
+void register_replay(CLI::App& app, Commands& out, const SettingsInput& input);
 void register_generate(CLI::App& app, Commands& out);
 
 }  // namespace kpipe::cli

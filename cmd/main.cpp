@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     cli::register_produce(app, commands);
     cli::register_consume(app, commands);
     cli::register_tail(app, commands);
+    cli::register_replay(app, commands, input);
     cli::register_topics(app, commands);
     cli::register_lag(app, commands);
     cli::register_config(app, commands);

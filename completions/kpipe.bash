@@ -2,10 +2,11 @@
 # Sets `words` (subcommands and flags) and `positional` (what arguments complete to) for a command path.
 _kpipe_node() {
     case "$1" in
-        "kpipe") words="produce consume tail topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
+        "kpipe") words="produce consume tail replay topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
         "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
         "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output --format -f --time-format --filter --wait-for-topic --pipe-batch "; positional="topic" ;;
         "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format "; positional="topic" ;;
+        "kpipe replay") words="--help -h --to --to-profile --from --until --speed --rate --max-gap --partition --timestamp --header -H --header-origin --where --dry-run --allow-loop --checkpoint --failed --on-error --progress --delivery-timeout --compression -z --group -g --topic -t --partitions -p --execute --output -o "; positional="" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
         "kpipe topics describe") words="--help -h --output -o "; positional="topic" ;;
@@ -74,6 +75,31 @@ _kpipe() {
         "kpipe tail:--wrap") COMPREPLY=(); return ;;
         "kpipe tail:--stats") COMPREPLY=(); return ;;
         "kpipe tail:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
+        "kpipe replay:--to") COMPREPLY=(); return ;;
+        "kpipe replay:--to-profile") COMPREPLY=(); return ;;
+        "kpipe replay:--from") COMPREPLY=(); return ;;
+        "kpipe replay:--until") COMPREPLY=(); return ;;
+        "kpipe replay:--speed") COMPREPLY=(); return ;;
+        "kpipe replay:--rate") COMPREPLY=(); return ;;
+        "kpipe replay:--max-gap") COMPREPLY=(); return ;;
+        "kpipe replay:--partition") COMPREPLY=(); return ;;
+        "kpipe replay:--timestamp") COMPREPLY=($(compgen -W "keep now shift " -- "$cur")); return ;;
+        "kpipe replay:--header"|"kpipe replay:-H") COMPREPLY=(); return ;;
+        "kpipe replay:--header-origin") COMPREPLY=(); return ;;
+        "kpipe replay:--where") COMPREPLY=(); return ;;
+        "kpipe replay:--dry-run") COMPREPLY=(); return ;;
+        "kpipe replay:--allow-loop") COMPREPLY=(); return ;;
+        "kpipe replay:--checkpoint") COMPREPLY=(); return ;;
+        "kpipe replay:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        "kpipe replay:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
+        "kpipe replay:--progress") COMPREPLY=(); return ;;
+        "kpipe replay:--delivery-timeout") COMPREPLY=(); return ;;
+        "kpipe replay:--compression"|"kpipe replay:-z") COMPREPLY=($(compgen -W "none gzip snappy lz4 zstd " -- "$cur")); return ;;
+        "kpipe replay:--group"|"kpipe replay:-g") COMPREPLY=($(compgen -W "$(kpipe __complete groups 2>/dev/null)" -- "$cur")); return ;;
+        "kpipe replay:--topic"|"kpipe replay:-t") COMPREPLY=($(compgen -W "$(kpipe __complete topics 2>/dev/null)" -- "$cur")); return ;;
+        "kpipe replay:--partitions"|"kpipe replay:-p") COMPREPLY=(); return ;;
+        "kpipe replay:--execute") COMPREPLY=(); return ;;
+        "kpipe replay:--output"|"kpipe replay:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe topics:--output"|"kpipe topics:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe topics:--all"|"kpipe topics:-a") COMPREPLY=(); return ;;
         "kpipe topics list:--output"|"kpipe topics list:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;

@@ -23,7 +23,11 @@ LineSource::LineSource(LineOptions options, Places& places)
       // Room for an envelope's base64; longer lines could never become a record.
       reader_(opts_.files, LineReader::default_buffer, 2 * opts_.max_record + (1 << 20), opts_.idle_ms,
               opts_.cancel) {
-    for (size_t i = 0; i < reader_.sources(); ++i) place_of_.push_back(places_.add(reader_.name(i)));
+    for (size_t i = 0; i < reader_.sources(); ++i) {
+        place_of_.push_back(places_.add(reader_.name(i)));
+        auto r = opts_.resume.find(reader_.name(i));
+        skip_to_.push_back(r == opts_.resume.end() ? 0 : r->second);
+    }
 }
 
 Result<void> LineSource::open() { return reader_.open_all(); }
@@ -46,6 +50,7 @@ Result<Pull> LineSource::pull(Item& out, int wait_ms) {
             case ReadStatus::interrupted: return Pull::idle;  // the pump asks the Cancel
             case ReadStatus::line: break;
         }
+        if (line_.number <= skip_to_[line_.source]) continue;
         auto got = decode(line_, out);
         if (!got || *got != Pull::idle) return got;  // idle here: a blank line, read on
     }

@@ -3,6 +3,7 @@
 // `kpipe consume` writes them, or plain text. Each item's position is file:line; a line
 // that makes no record is a bad item saying why.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct LineOptions {
     std::string key_delim;               // text: key before the first occurrence
     uint64_t max_record = 1'000'000;     // the largest record the target takes (message.max.bytes)
     int idle_ms = 1000;                  // report idle while input is slow
+    std::map<std::string, uint64_t> resume;  // per input name: lines up to this one were handled: skip them
     Cancel cancel;
 };
 
@@ -47,6 +49,7 @@ private:
     Places& places_;
     LineReader reader_;
     std::vector<uint32_t> place_of_;  // per reader source
+    std::vector<uint64_t> skip_to_;   // per reader source: lines up to this one are skipped
     Line line_;
     simdjson::dom::parser parser_;
     std::string pad_;

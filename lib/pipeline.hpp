@@ -11,6 +11,7 @@
 #pragma once
 #include <chrono>
 #include <string_view>
+#include <vector>
 
 #include "error.hpp"
 #include "position.hpp"
@@ -35,6 +36,13 @@ enum class Pull {
     barrier,  // finish every item pulled so far before pulling again (a group rebalance)
 };
 
+// One ordered stream within a source: a file, or a topic partition.
+struct Lane {
+    uint32_t place = 0;
+    int32_t partition = -1;
+    bool done = false;  // yields nothing more
+};
+
 class Source {
 public:
     virtual ~Source() = default;
@@ -51,6 +59,8 @@ public:
     virtual Result<void> finish() { return {}; }
     // Has no end of its own (a topic followed live): Ctrl-C is then a normal stop.
     virtual bool endless() const { return false; }
+    // Its ordered streams, for merging several by time; empty: one lane, done at the end.
+    virtual std::vector<Lane> lanes() const { return {}; }
 };
 
 class Step {

@@ -77,6 +77,7 @@ void Pump::maybe_tick(bool force) {
 }
 
 void Pump::pace(const Item& item) {
+    now_ = clock_.now();  // the pump reads the clock every 256 items only: a pacer needs it now
     auto due = opts_.pacer->due(item, now_);
     while (now_ < due && !opts_.cancel.requested()) {
         auto left = std::chrono::duration_cast<milliseconds>(due - now_).count();

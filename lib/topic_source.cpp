@@ -211,8 +211,10 @@ Result<std::vector<kafka::StartAt>> TopicSource::plan_for(const std::vector<Topi
         }
         p.assigned = true;
         p.first_read = -1;
-        if (p.end >= 0 && b.start && *b.start >= p.end) p.done = true;
-        starts.push_back({tps[i], b.start});
+        std::optional<int64_t> at = b.start;
+        if (auto r = o_.resume.find(tps[i]); r != o_.resume.end()) at = r->second;
+        if (p.end >= 0 && at && *at >= p.end) p.done = true;
+        starts.push_back({tps[i], at});
     }
     return starts;
 }
@@ -315,6 +317,13 @@ bool TopicSource::bounded() const {
 }
 
 bool TopicSource::endless() const { return !o_.exit_at_end && !bounded(); }
+
+std::vector<Lane> TopicSource::lanes() const {
+    std::vector<Lane> out;
+    for (const auto& p : parts_)
+        if (p->assigned) out.push_back({p->place, p->tp.partition, p->done});
+    return out;
+}
 
 void TopicSource::check_positions() {
     std::vector<TopicPartition> tps;

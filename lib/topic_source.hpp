@@ -5,6 +5,7 @@
 // rebalance and at the end, and carries on after the group took its partitions away.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@ struct TopicSourceOptions {
     bool exit_at_end = false;         // stop at the end each partition had when reading started
     bool wait_for_topic = false;
     bool report_outages = false;  // say on stderr when the brokers go away and come back
+    std::map<TopicPartition, int64_t> resume;  // start these partitions here, whatever the plan says
     Cancel cancel;
 };
 
@@ -54,6 +56,7 @@ public:
     Result<void> tick() override;
     Result<void> finish() override;
     bool endless() const override;
+    std::vector<Lane> lanes() const override;
 
     struct Part;
 

@@ -304,13 +304,13 @@ void TopicWriter::line(std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
-void TopicWriter::show_progress(uint64_t read) {
+void TopicWriter::show_progress(uint64_t read, std::string_view more) {
     if (!show_progress_) return;
     double secs = std::chrono::duration<double>(clock::now() - start_).count();
     uint64_t failed = failed_;
-    fmt::print(stderr, "\r\x1b[K{}read{} {}  {}delivered{} {}  {}failed{} {}  {:.0f} records/s", style_.dim(),
+    fmt::print(stderr, "\r\x1b[K{}read{} {}  {}delivered{} {}  {}failed{} {}  {:.0f} records/s{}", style_.dim(),
                style_.reset(), read, style_.dim(), style_.reset(), delivered(), failed ? style_.red() : style_.dim(),
-               style_.reset(), failed, secs > 0 ? static_cast<double>(delivered()) / secs : 0.0);
+               style_.reset(), failed, secs > 0 ? static_cast<double>(delivered()) / secs : 0.0, more);
     std::fflush(stderr);
 }
 

@@ -57,8 +57,10 @@ public:
     void tick() override;
     End finish(bool interrupted) override;
 
-    // The live counter (when options.progress and stderr is a terminal).
-    void show_progress(uint64_t read);
+    // The target topic's partitions (known after check_topic()).
+    int32_t partitions() const { return partitions_; }
+    // The live counter (when options.progress and stderr is a terminal), with `more` after it.
+    void show_progress(uint64_t read, std::string_view more = {});
     // "produce T: read N, delivered N, failed N (N bad input), N bytes, N s, N records/s"
     std::string summary(std::string_view verb, uint64_t read, uint64_t bad) const;
     uint64_t delivered() const;

@@ -23,7 +23,7 @@ inline Result<AdminCall> prepare(Client& c, rd_kafka_admin_op_t op) {
     if (rd_kafka_AdminOptions_set_request_timeout(call.options.get(), ms, errstr, sizeof errstr) ||
         (op != RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS && op != RD_KAFKA_ADMIN_OP_ALTERCONFIGS &&
          op != RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS && op != RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS &&
-         op != RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS &&
+         op != RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS && op != RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS &&
          rd_kafka_AdminOptions_set_operation_timeout(call.options.get(), ms, errstr, sizeof errstr)))
         return fail(Exit::runtime, "admin options: {}", errstr);
     return call;

@@ -149,6 +149,32 @@ Result<std::vector<std::vector<Committed>>> committed_offsets(Client& c, const s
     return out;
 }
 
+Result<void> alter_committed_offsets(Client& c, const std::string& group,
+                                     const std::vector<std::pair<TopicPartition, int64_t>>& offsets) {
+    auto call = prepare(c, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+    if (!call) return std::unexpected(call.error());
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto& [tp, off] : offsets)
+        rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = off;
+    AlterGroupOffsetsPtr req(rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
+    rd_kafka_AlterConsumerGroupOffsets_t* raw = req.get();
+    rd_kafka_AlterConsumerGroupOffsets(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
+    auto ev = wait_result(c, *call, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, "set committed offsets");
+    if (!ev) return std::unexpected(ev.error());
+    size_t n = 0;
+    const auto** res = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+        rd_kafka_event_AlterConsumerGroupOffsets_result(ev->get()), &n);
+    for (size_t i = 0; i < n; ++i) {
+        if (const rd_kafka_error_t* err = rd_kafka_group_result_error(res[i])) return std::unexpected(group_error(group, err));
+        const auto* parts = rd_kafka_group_result_partitions(res[i]);
+        for (int p = 0; parts && p < parts->cnt; ++p)
+            if (parts->elems[p].err)
+                return fail(exit_for(parts->elems[p].err), "set committed offset of group '{}' on {} [{}]: {}", group,
+                            parts->elems[p].topic, parts->elems[p].partition, err_name(parts->elems[p].err));
+    }
+    return {};
+}
+
 namespace {
 
 std::vector<std::string> distinct(const std::vector<std::string>& names) {

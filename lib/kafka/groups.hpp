@@ -48,6 +48,10 @@ Result<std::vector<GroupDescription>> describe_groups(Client& c, const std::vect
 // One request per group (the API takes one), several in flight at once.
 Result<std::vector<std::vector<Committed>>> committed_offsets(Client& c, const std::vector<std::string>& groups);
 
+// Sets the group's committed offsets of these partitions (the group must have no member).
+Result<void> alter_committed_offsets(Client& c, const std::string& group,
+                                     const std::vector<std::pair<TopicPartition, int64_t>>& offsets);
+
 struct LagQuery {
     std::vector<std::string> groups;  // empty: every group of the cluster
     std::optional<std::string> topic;  // only this topic

@@ -28,6 +28,8 @@ using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, Deleter<rd_
 using ErrorPtr = std::unique_ptr<rd_kafka_error_t, Deleter<rd_kafka_error_destroy>>;
 using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, Deleter<rd_kafka_headers_destroy>>;
 using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destroy>>;
+using AlterGroupOffsetsPtr =
+    std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t, Deleter<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
 using ListGroupOffsetsPtr =
     std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, Deleter<rd_kafka_ListConsumerGroupOffsets_destroy>>;
 

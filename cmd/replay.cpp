@@ -1,0 +1,339 @@
+// kpipe replay: re-send recorded (envelope files) or past (topic windows) records into a
+// topic, exactly as they were, at their own pace or faster, resumable with a checkpoint.
+// Sources: lib/line_source, lib/topic_source, merged by time in lib/merge_source; steps:
+// lib/where, lib/record_steps; pacers: lib/pacers; writer: lib/topic_writer (or
+// lib/dry_run). With --group: rewinds a consumer group instead (lib/rewind).
+#include <unistd.h>
+
+#include "checkpoint.hpp"
+#include "command.hpp"
+#include "dry_run.hpp"
+#include "line_source.hpp"
+#include "merge_source.hpp"
+#include "pacers.hpp"
+#include "record_steps.hpp"
+#include "rewind.hpp"
+#include "signals.hpp"
+#include "terminal.hpp"
+#include "timestamp.hpp"
+#include "topic_source.hpp"
+#include "topic_writer.hpp"
+#include "where.hpp"
+
+namespace kpipe::cli {
+namespace {
+
+struct ReplayOptions {
+    std::vector<std::string> sources;
+    std::string to;
+    std::string to_profile;
+    std::string from;
+    std::string until;
+    std::string speed = "max";
+    double rate = 0;
+    std::string max_gap;
+    std::string partition = "keep";
+    TimestampRule timestamp = TimestampRule::keep;
+    std::vector<std::string> headers;
+    bool header_origin = false;
+    std::string where;
+    bool dry_run = false;
+    bool allow_loop = false;
+    std::string checkpoint;
+    std::string failed_path;
+    OnError on_error = OnError::fail;
+    bool progress = false;
+    std::string delivery_timeout;
+    std::string compression;
+    // --group: rewind a consumer group
+    std::string group;
+    std::string topic;
+    std::string partitions;
+    bool execute = false;
+    Format format = Format::table;
+};
+
+constexpr std::string_view topic_prefix = "topic:";
+
+// "2x", "0.5x", "10", "max": a factor; 0 for max.
+double parse_speed(const std::string& text) {
+    if (text == "max") return 0;
+    std::string t = text;
+    if (!t.empty() && (t.back() == 'x' || t.back() == 'X')) t.pop_back();
+    char* end = nullptr;
+    double f = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end != '\0' || !(f > 0) || f > 1e6)
+        throw Failure{{Exit::usage, fmt::format("--speed {}: expected max or a factor like 1x, 2x, 0.5x", text)}};
+    return f;
+}
+
+// The target cluster: this one, or the profile --to-profile names (its own settings only:
+// -b, -X and KPIPE_BROKERS say where the sources are).
+Settings target_settings(const Settings& s, const SettingsInput& in, const ReplayOptions& o) {
+    if (o.to_profile.empty()) return s;
+    SettingsInput t = in;
+    t.profile = o.to_profile;
+    t.brokers.reset();
+    t.properties.clear();
+    EnvLookup env = [all = process_env()](std::string_view name) -> std::optional<std::string> {
+        if (name == "KPIPE_BROKERS" || name == "KPIPE_PROFILE") return std::nullopt;
+        return all(name);
+    };
+    return value_or_throw(resolve_settings(t, env));
+}
+
+std::string fingerprint(const ReplayOptions& o) {
+    std::string f;
+    for (const auto& s : o.sources) f += s + " ";
+    return f + "-> " + o.to + (o.to_profile.empty() ? "" : " (" + o.to_profile + ")");
+}
+
+struct Sources {
+    std::vector<std::unique_ptr<Source>> all;
+    std::vector<std::string> topics;
+    bool multi_partition = false;
+};
+
+Sources open_sources(const Settings& s, const ReplayOptions& o, const CheckpointState& resume, Places& places,
+                     Cancel cancel) {
+    Sources out;
+    OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms()));
+    for (const auto& spec : o.sources) {
+        if (!spec.starts_with(topic_prefix)) {
+            LineOptions l;
+            l.files = {spec};
+            l.format = LineFormat::envelope;
+            l.resume = resume.lines;
+            l.cancel = cancel;
+            auto src = std::make_unique<LineSource>(std::move(l), places);
+            ok_or_throw(src->open());
+            out.all.push_back(std::move(src));
+            continue;
+        }
+        std::string name = spec.substr(topic_prefix.size());
+        if (name.empty()) throw Failure{{Exit::usage, "topic: needs a topic name, e.g. topic:clickstream"}};
+        if (name == o.to && o.to_profile.empty() && !o.allow_loop && !o.dry_run)
+            throw Failure{{Exit::usage, fmt::format("replaying topic '{}' into itself never ends (--allow-loop to do "
+                                                    "it anyway)", name)}};
+        TopicSourceOptions t;
+        t.topics = {name};
+        t.plan = plan;
+        t.from_given = !o.from.empty();
+        t.exit_at_end = !plan.bounded();  // a replay ends: at --until, else where the topic ended at the start
+        t.resume = resume.offsets;
+        t.report_outages = is_terminal(stderr) || s.verbosity >= 1;
+        t.cancel = cancel;
+        auto src = value_or_throw(TopicSource::open(s, std::move(t), places));
+        out.multi_partition = out.multi_partition || src->lanes().size() > 1;
+        out.topics.push_back(name);
+        out.all.push_back(std::move(src));
+    }
+    if (out.topics.empty() && (!o.from.empty() || !o.until.empty()))
+        throw Failure{{Exit::usage, "--from and --until select records of topic: sources"}};
+    return out;
+}
+
+TopicWriterOptions writer_options(const ReplayOptions& o, Cancel cancel) {
+    TopicWriterOptions w;
+    w.topic = o.to;
+    if (o.partition == "key") w.keep_partition = false;
+    else if (o.partition != "keep") {
+        char* end = nullptr;
+        long p = std::strtol(o.partition.c_str(), &end, 10);
+        if (o.partition.empty() || *end != '\0' || p < 0 || p > 999999)
+            throw Failure{{Exit::usage, fmt::format("--partition {}: expected keep, key or a partition number", o.partition)}};
+        w.partition = static_cast<int32_t>(p);
+    }
+    for (const auto& h : o.headers) {
+        auto eq = h.find('=');
+        if (eq == std::string::npos || eq == 0) throw Failure{{Exit::usage, fmt::format("-H {}: expected name=value", h)}};
+        w.headers.push_back({h.substr(0, eq), h.substr(eq + 1)});
+    }
+    if (!o.compression.empty()) w.properties["compression.type"] = o.compression;
+    if (!o.delivery_timeout.empty()) {
+        auto d = parse_duration(o.delivery_timeout);
+        if (!d) throw Failure{{Exit::usage, fmt::format("--delivery-timeout: {}", d.error().message)}};
+        w.properties["delivery.timeout.ms"] = std::to_string(d->count());
+    }
+    w.failed_path = o.failed_path;
+    w.failed_label = "--failed " + o.failed_path;
+    w.stop_note = "; stopped (--on-error skip goes on)";
+    w.stop_on_bad = o.on_error == OnError::fail;
+    w.progress = o.progress || is_terminal(stderr);
+    w.cancel = cancel;
+    return w;
+}
+
+Exit run_rewind(const Settings& s, const ReplayOptions& o) {
+    if (!o.sources.empty() || !o.to.empty())
+        throw Failure{{Exit::usage, "--group rewinds a consumer group: give no sources and no --to"}};
+    if (o.from.empty()) throw Failure{{Exit::usage, "--group needs --from: where to rewind to, e.g. @-1h"}};
+    if (!o.until.empty()) throw Failure{{Exit::usage, "--until means nothing for a rewind"}};
+    OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, "", now_ms()));
+    std::vector<int32_t> parts;
+    if (!o.partitions.empty()) parts = value_or_throw(parse_partition_list(o.partitions));
+    auto admin = value_or_throw(kafka::Client::create(s, kafka::Role::admin));
+    RewindPlan rewind = value_or_throw(plan_rewind(admin, o.group, o.topic, parts, plan));
+    auto applied = o.execute ? apply_rewind(admin, rewind) : Result<void>{};
+    bool executed = o.execute && applied;
+    print_stdout(o.format == Format::json ? rewind_json(rewind, executed) : rewind_table(rewind, executed));
+    ok_or_throw(std::move(applied));
+    return Exit::ok;
+}
+
+Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions& o) {
+    if (!o.group.empty()) return run_rewind(s, o);
+    if (o.sources.empty()) throw Failure{{Exit::usage, "replay: give sources (files, topic:NAME), or --group"}};
+    if (o.to.empty()) throw Failure{{Exit::usage, "replay: --to TOPIC is required"}};
+    double speed = parse_speed(o.speed);
+    std::optional<Millis> max_gap;
+    if (!o.max_gap.empty()) max_gap = value_or_throw(parse_duration(o.max_gap));
+
+    SignalGuard guard;
+    Cancel cancel = SignalGuard::cancel();
+    Settings target = target_settings(s, in, o);
+    CheckpointState resume{fingerprint(o), {}, {}};
+    if (!o.checkpoint.empty()) resume = value_or_throw(load_checkpoint(o.checkpoint, fingerprint(o)));
+
+    Places places;
+    auto writer = value_or_throw(TopicWriter::open(target, writer_options(o, cancel), places));
+    Sources sources = open_sources(s, o, resume, places, cancel);
+    ok_or_throw(writer->check_topic());
+
+    std::unique_ptr<Source> merged;
+    Source* source = sources.all.front().get();
+    if (sources.all.size() > 1 || (speed > 0 && sources.multi_partition)) {
+        merged = std::make_unique<MergeSource>(std::move(sources.all));
+        source = merged.get();
+    }
+    std::optional<CheckpointSource> checkpoint;
+    if (!o.checkpoint.empty()) source = &checkpoint.emplace(*source, places, o.checkpoint, resume);
+
+    std::optional<Where> where;
+    if (!o.where.empty()) where.emplace(value_or_throw(Where::compile(o.where, "--where", {})));
+    RewriteTimestamps timestamps(o.timestamp);
+    OriginHeaders origin(places);
+    std::vector<Step*> steps;
+    if (where) steps.push_back(&*where);
+    if (o.timestamp != TimestampRule::keep) steps.push_back(&timestamps);
+    if (o.header_origin) steps.push_back(&origin);
+
+    TimestampPacer own_pace(speed > 0 ? speed : 1, max_gap);
+    RatePacer rate(o.rate);
+    BothPacers both(own_pace, rate);
+    PumpOptions p;
+    p.on_error = o.on_error;
+    if (speed > 0 && o.rate > 0) p.pacer = &both;
+    else if (speed > 0) p.pacer = &own_pace;
+    else if (o.rate > 0) p.pacer = &rate;
+    p.cancel = cancel;
+
+    if (o.dry_run) {
+        DryRunWriter dry(places, {o.to, writer->partitions(),
+                                  writer_options(o, cancel).partition, o.partition != "key", speed, max_gap, o.rate});
+        p.pacer = nullptr;
+        Outcome outcome = pump(*source, steps, dry, p);
+        if (outcome.stop != Stop::error) print_stdout(dry.report());
+        return conclude(outcome);
+    }
+    p.on_tick = [&](const RunStats& st) {
+        std::string behind;
+        if (speed > 0 && own_pace.behind() >= Millis(1000))
+            behind = fmt::format("  behind schedule {}", format_duration(own_pace.behind()));
+        writer->show_progress(st.pulled, behind);
+    };
+    Outcome outcome = pump(*source, steps, *writer, p);
+    Exit exit = conclude(outcome);
+    if (!s.quiet) {
+        std::string line = writer->summary("replay", outcome.stats.pulled, outcome.stats.bad);
+        if (speed > 0)
+            line += fmt::format(", schedule {}, at most {} behind", format_duration(own_pace.scheduled()),
+                                format_duration(own_pace.most_behind()));
+        if (outcome.stats.dropped) line += fmt::format(", {} filtered out", outcome.stats.dropped);
+        fmt::print(stderr, "{}\n", line);
+    }
+    return exit;
+}
+
+}  // namespace
+
+void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
+    auto o = std::make_shared<ReplayOptions>();
+    auto* r = app.add_subcommand("replay", "Re-send recorded or past records into a topic, as they were, at their own pace "
+                                           "or faster; or rewind a consumer group");
+    r->footer(
+        "Sources: envelope files as 'kpipe consume' writes them ('-' for stdin), and topic:NAME with --from/--until\n"
+        "(the offsets grammar of consume; without --until a topic is read to where it ended at the start).\n"
+        "Several sources are merged in timestamp order. By default every record goes as it was: key, value,\n"
+        "headers, timestamp, and partition (when the target has it; else the key's partition).\n"
+        "Every record is acknowledged or reported with its source position (file:line, topic [p] at offset o)\n"
+        "and kept with --failed; exit 3. --checkpoint FILE makes a replay resumable after Ctrl-C, a crash or kill -9.\n"
+        "Rewind: 'kpipe replay --group G --from @-1h [--topic T]' shows the committed offsets the group would get;\n"
+        "--execute sets them (refused while the group has members).\n"
+        "Examples:\n"
+        "  kpipe replay topic:clickstream --from @-2h --until @-1h --to clickstream-debug --speed 1x\n"
+        "  kpipe replay recorded.jsonl --to clickstream --speed 10x --max-gap 1s\n"
+        "  kpipe replay topic:orders --to orders --to-profile staging --timestamp shift\n"
+        "  kpipe replay --group billing --from @-30m --topic orders --execute");
+    r->add_option("source", o->sources, "Envelope files ('-': stdin) or topic:NAME")->type_name("SOURCE");
+    r->add_option("--to", o->to, "Topic to send to")->type_name("TOPIC");
+    r->add_option("--to-profile", o->to_profile,
+                  "Send to the cluster of this config-file profile (the sources stay on -b/--profile)")
+        ->type_name("PROFILE");
+    r->add_option("--from", o->from, "topic: sources (and --group): where to start, e.g. @-2h, beginning, -1000")
+        ->type_name("SPEC");
+    r->add_option("--until", o->until, "topic: sources: stop before this offset or time, e.g. @-1h")->type_name("SPEC");
+    r->add_option("--speed", o->speed,
+                  "max (default: as fast as possible), or a factor of the records' own pace: 1x, 2x, 0.5x")
+        ->type_name("SPEED");
+    r->add_option("--rate", o->rate, "Send at most N records per second")->check(CLI::PositiveNumber)->type_name("N");
+    r->add_option("--max-gap", o->max_gap, "With --speed: wait at most this long between records, e.g. 1s")
+        ->type_name("DURATION");
+    r->add_option("--partition", o->partition,
+                  "keep (default: the source partition when the target has it, else by key), key (the key's "
+                  "partition, murmur2 as Java), or a partition number")
+        ->type_name("RULE");
+    add_choice(*r, "--timestamp", o->timestamp,
+               {{"keep", TimestampRule::keep}, {"now", TimestampRule::now}, {"shift", TimestampRule::shift}},
+               "keep (default), now (the time of sending), shift (the first record gets the time of sending, "
+               "the gaps between records are kept)")
+        ->type_name("RULE");
+    r->add_option("-H,--header", o->headers, "Add header name=value to every record (repeatable)")
+        ->type_name("NAME=VALUE");
+    r->add_flag("--header-origin", o->header_origin,
+                "Add headers kpipe.source.topic/partition/offset (or kpipe.source.file/line) naming where each "
+                "record came from");
+    r->add_option("--where", o->where, "Send only records for which this jq expression on the envelope is true")
+        ->type_name("EXPR");
+    r->add_flag("--dry-run", o->dry_run,
+                "Send nothing; print per source and partition the records, their time span, their target "
+                "partitions, and the duration at the chosen pace");
+    r->add_flag("--allow-loop", o->allow_loop, "Allow replaying a topic into itself (it never ends)");
+    r->add_option("--checkpoint", o->checkpoint,
+                  "Record how far each source was acknowledged in FILE; run again with the same arguments to go "
+                  "on after a stop or crash")
+        ->type_name("FILE");
+    r->add_option("--failed", o->failed_path, "Write every record not delivered to FILE as envelope lines")
+        ->type_name("FILE");
+    add_on_error_option(*r, o->on_error, "Bad input line or failing --where");
+    r->add_flag("--progress", o->progress, "Show a live counter on stderr (on by default on a terminal)");
+    r->add_option("--delivery-timeout", o->delivery_timeout, "How long a record is retried, e.g. 30s (default 2m)")
+        ->type_name("DURATION");
+    r->add_option("-z,--compression", o->compression, "Compression codec (default none)")
+        ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}))
+        ->type_name("CODEC");
+
+    const char* g = "Rewind a consumer group";
+    r->add_option("-g,--group", o->group, "Rewind this consumer group to --from instead of sending records")
+        ->type_name("NAME")
+        ->group(g);
+    r->add_option("-t,--topic", o->topic, "With --group: only this topic")->type_name("TOPIC")->group(g);
+    r->add_option("-p,--partitions", o->partitions, "With --group: only these partitions, e.g. 0,2,5-7")
+        ->type_name("LIST")
+        ->group(g);
+    r->add_flag("--execute", o->execute, "With --group: set the offsets (else only show them)")->group(g);
+    add_format_option(*r, o->format);
+    out.push_back({r, [o, &input](const Settings& s) { return run_replay(s, input, *o); }});
+}
+
+}  // namespace kpipe::cli
