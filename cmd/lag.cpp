@@ -181,7 +181,13 @@ Exit check(const kafka::LagSnapshot& snap, const lag::Limits& limits, const Sett
     for (const auto& g : snap.missing) fmt::print(stderr, "kpipe: consumer group '{}' does not exist\n", g);
     if (!snap.missing.empty()) return Exit::not_found;
     auto bad = lag::offenders(snap.groups, limits);
-    for (const auto& line : bad) fmt::print(stderr, "kpipe: {}\n", line);
+    for (const auto& b : bad) {
+        if (b.time)
+            fmt::print(stderr, "kpipe: {}: time lag {} exceeds --max-time-lag {}\n", b.where,
+                       format_duration(Millis(b.value)), format_duration(Millis(b.limit)));
+        else
+            fmt::print(stderr, "kpipe: {}: lag {} exceeds --max-lag {}\n", b.where, b.value, b.limit);
+    }
     if (!bad.empty()) return Exit::threshold;
     auto unknown = lag::unverified(snap.groups, limits);
     if (unknown.empty()) return Exit::ok;

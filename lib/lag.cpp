@@ -192,25 +192,22 @@ Verdict evaluate(const std::vector<Sample>& window, size_t min_samples) {
                 fmt::format("lag rising over {} on {} partition{} (e.g. {} {} -> {})", span, rising_count,
                             rising_count == 1 ? "" : "s", where(rising->first), rising->second->lag.front(),
                             rising->second->lag.back())};
-    if (!several) return {Status::ok, fmt::format("lag {}; one sample, trend unknown (use --watch)", lag_now)};
+    if (!several) return {Status::ok, fmt::format("lag {}; one sample, so no trend yet", lag_now)};
     if (!trend)
         return {Status::ok,
                 fmt::format("lag {}; trend after {} samples ({} so far)", lag_now, min_samples, window.size())};
     return {Status::ok, fmt::format("lag {}, not rising over {}", lag_now, span)};
 }
 
-std::vector<std::string> offenders(const std::vector<Group>& groups, const Limits& limits) {
-    std::vector<std::string> out;
+std::vector<Offence> offenders(const std::vector<Group>& groups, const Limits& limits) {
+    std::vector<Offence> out;
     for (const auto& g : groups)
         for (const auto& p : g.partitions) {
             auto l = p.lag();
             std::string head = fmt::format("group '{}' topic '{}' partition {}", g.name, p.topic, p.partition);
-            if (limits.max_lag && l && *l > *limits.max_lag)
-                out.push_back(fmt::format("{}: lag {} exceeds --max-lag {}", head, *l, *limits.max_lag));
+            if (limits.max_lag && l && *l > *limits.max_lag) out.push_back({head, false, *l, *limits.max_lag});
             if (limits.max_time_lag_ms && p.time_lag_ms && *p.time_lag_ms > *limits.max_time_lag_ms)
-                out.push_back(fmt::format("{}: time lag {} exceeds --max-time-lag {}", head,
-                                          format_duration(Millis(*p.time_lag_ms)),
-                                          format_duration(Millis(*limits.max_time_lag_ms))));
+                out.push_back({head, true, *p.time_lag_ms, *limits.max_time_lag_ms});
         }
     return out;
 }

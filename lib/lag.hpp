@@ -111,12 +111,18 @@ struct Sample {
 // STALL and WARN need `min_samples` samples (two at least); until then the reason says so.
 Verdict evaluate(const std::vector<Sample>& window, size_t min_samples = 2);
 
-// One line per partition above a threshold: "group 'g' topic 't' partition 3: lag 120 > 100".
 struct Limits {
     std::optional<int64_t> max_lag;
     std::optional<int64_t> max_time_lag_ms;
 };
-std::vector<std::string> offenders(const std::vector<Group>& groups, const Limits& limits);
+// A partition above a threshold.
+struct Offence {
+    std::string where;  // "group 'g' topic 't' partition 3"
+    bool time = false;  // the time lag (ms) is above max_time_lag_ms, else the lag above max_lag
+    int64_t value = 0;
+    int64_t limit = 0;
+};
+std::vector<Offence> offenders(const std::vector<Group>& groups, const Limits& limits);
 // Lagging partitions whose time lag is unknown while a time threshold is set.
 std::vector<std::string> unverified(const std::vector<Group>& groups, const Limits& limits);
 
