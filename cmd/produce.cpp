@@ -2,6 +2,7 @@
 // about every record: delivered, or reported with its file:line and the reason (and kept
 // in --failed, ready to re-send). Source: lib/line_source; writer: lib/topic_writer.
 #include "command.hpp"
+#include "event_fields.hpp"
 #include "line_source.hpp"
 #include "pacers.hpp"
 #include "signals.hpp"
@@ -77,8 +78,6 @@ LineOptions line_options(const ProduceOptions& o, uint64_t max_record, Cancel ca
     LineOptions l;
     l.files = o.files;
     l.format = o.format;
-    if (!o.key_path.empty()) l.key = value_or_throw(FieldPath::parse(o.key_path));
-    if (!o.timestamp_path.empty()) l.timestamp = value_or_throw(FieldPath::parse(o.timestamp_path));
     l.key_delim = o.key_delim;
     l.max_record = max_record;
     l.cancel = cancel;
@@ -94,13 +93,20 @@ Exit run_produce(const Settings& s, const ProduceOptions& o) {
     ok_or_throw(source.open());
     ok_or_throw(writer->check_topic());
 
+    std::optional<FieldPath> key, timestamp;
+    if (!o.key_path.empty()) key = value_or_throw(FieldPath::parse(o.key_path));
+    if (!o.timestamp_path.empty()) timestamp = value_or_throw(FieldPath::parse(o.timestamp_path));
+    EventFields fields(std::move(key), std::move(timestamp));
+    std::vector<Step*> steps;
+    if (o.format == LineFormat::json) steps.push_back(&fields);
+
     RatePacer pacer(o.rate);
     PumpOptions p;
     p.on_error = o.on_error;
     p.pacer = o.rate > 0 ? &pacer : nullptr;
     p.cancel = cancel;
     p.on_tick = [&](const RunStats& st) { writer->show_progress(st.pulled); };
-    Outcome outcome = pump(source, {}, *writer, p);
+    Outcome outcome = pump(source, steps, *writer, p);
     Exit exit = conclude(outcome);
     if (!s.quiet)
         fmt::print(stderr, "{}\n", writer->summary("produce", outcome.stats.pulled, outcome.stats.bad));

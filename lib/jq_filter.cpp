@@ -43,7 +43,8 @@ Result<JqFilter> JqFilter::compile(const std::string& expr) {
     return f;
 }
 
-Result<bool> JqFilter::matches(std::string_view json) {
+template <class F>
+Result<void> JqFilter::run(std::string_view json, F&& each) {
     jv input = jv_parse_sized(json.data(), static_cast<int>(json.size()));
     if (!jv_is_valid(input)) {
         jv_free(input);
@@ -53,9 +54,7 @@ Result<bool> JqFilter::matches(std::string_view json) {
     for (;;) {
         jv out = jq_next(jq_.get());
         if (jv_is_valid(out)) {
-            bool yes = truthy(out);
-            jv_free(out);
-            if (yes) return true;
+            if (!each(out)) return {};  // takes out; the next jq_start() resets the rest
             continue;
         }
         if (jv_invalid_has_msg(jv_copy(out))) {
@@ -65,8 +64,29 @@ Result<bool> JqFilter::matches(std::string_view json) {
             return fail(Exit::data, "{}", text);
         }
         jv_free(out);
-        return false;
+        return {};
     }
+}
+
+Result<bool> JqFilter::matches(std::string_view json) {
+    bool yes = false;
+    auto r = run(json, [&](jv out) {
+        yes = truthy(out);
+        jv_free(out);
+        return !yes;
+    });
+    if (!r) return std::unexpected(r.error());
+    return yes;
+}
+
+Result<void> JqFilter::outputs(std::string_view json, std::vector<std::string>& out) {
+    out.clear();
+    return run(json, [&](jv v) {
+        jv text = jv_dump_string(v, 0);  // takes v; compact
+        out.emplace_back(jv_string_value(text), static_cast<size_t>(jv_string_length_bytes(jv_copy(text))));
+        jv_free(text);
+        return true;
+    });
 }
 
 }  // namespace kpipe

@@ -1,6 +1,6 @@
 #include "line_source.hpp"
 
-#include "timestamp.hpp"
+#include "event_fields.hpp"
 
 namespace kpipe {
 
@@ -8,11 +8,16 @@ namespace {
 
 bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
 
-// Kafka has no timestamps before 1970, and librdkafka sends the current time for 0.
-Result<int64_t> sendable_time(int64_t ms) {
-    if (ms < 0) return fail(Exit::data, "{} is before 1970: Kafka timestamps cannot be negative", ms);
-    if (ms == 0) return fail(Exit::data, "0 (1970-01-01T00:00:00Z) cannot be sent: Kafka clients take 0 as 'now'");
-    return ms;
+// Empties a record view, keeping its headers' storage.
+void reset(RecordView& r) {
+    r.topic = {};
+    r.partition = -1;
+    r.offset = -1;
+    r.timestamp = -1;
+    r.timestamp_type = TimestampType::none;
+    r.key.reset();
+    r.value.reset();
+    r.headers.clear();
 }
 
 }  // namespace
@@ -35,7 +40,7 @@ Result<void> LineSource::open() { return reader_.open_all(); }
 void LineSource::bad(Item& out, std::string reason, bool keep_line) {
     reason_ = std::move(reason);
     out.bad = reason_;
-    out.record = {};
+    reset(out.record);
     if (keep_line) out.record.value = line_.bytes;
 }
 
@@ -75,41 +80,13 @@ Result<Pull> LineSource::decode(const Line& line, Item& out) {
     }
     if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
     if (blank(bytes)) return Pull::idle;
-    if (opts_.format == LineFormat::json) decode_json(bytes, out);
-    else decode_envelope(bytes, out);
+    if (opts_.format == LineFormat::envelope) {
+        decode_envelope(bytes, out);
+    } else {
+        reset(out.record);
+        out.record.value = bytes;
+    }
     return Pull::item;
-}
-
-void LineSource::decode_json(std::string_view bytes, Item& out) {
-    simdjson::dom::element root;
-    if (auto e = parse_json(parser_, pad_, bytes, root))
-        return bad(out, fmt::format("not valid JSON: {}", simdjson::error_message(e)));
-    RecordView& r = out.record;
-    r = {};
-    if (opts_.key) {
-        if (auto k = opts_.key->text(root, key_scratch_)) r.key = *k;
-    }
-    if (opts_.timestamp) {
-        if (auto t = opts_.timestamp->find(root); t && !t->is_null()) {
-            int64_t ms = -1;
-            std::string_view text;
-            const std::string& field = opts_.timestamp->spelling();
-            if (t->get_int64().get(ms) == simdjson::SUCCESS) {
-                auto ok = sendable_time(ms);
-                if (!ok) return bad(out, fmt::format("field {}: {}", field, ok.error().message));
-                r.timestamp = ms;
-            } else if (t->get_string().get(text) == simdjson::SUCCESS) {
-                auto parsed = parse_time(text);
-                if (parsed) parsed = sendable_time(*parsed);
-                if (!parsed) return bad(out, fmt::format("field {}: {}", field, parsed.error().message));
-                r.timestamp = *parsed;
-            } else {
-                return bad(out, fmt::format("field {}: expected epoch milliseconds or an ISO-8601 time, got {}", field,
-                                            simdjson::minify(*t)));
-            }
-        }
-    }
-    r.value = bytes;
 }
 
 void LineSource::decode_envelope(std::string_view bytes, Item& out) {
@@ -127,7 +104,7 @@ void LineSource::decode_envelope(std::string_view bytes, Item& out) {
 
 void LineSource::decode_text(std::string_view bytes, Item& out) {
     RecordView& r = out.record;
-    r = {};
+    reset(r);
     r.value = bytes;
     if (opts_.key_delim.empty()) return;
     if (auto at = bytes.find(opts_.key_delim); at != std::string_view::npos) {

@@ -1,7 +1,7 @@
 // A Source of records decoded from input lines (files or stdin): JSON events (the line's
-// bytes are the value; key and timestamp optionally taken from fields), envelopes as
-// `kpipe consume` writes them, or plain text. Each item's position is file:line; a line
-// that makes no record is a bad item saying why.
+// bytes are the value; event_fields.hpp checks them and takes key and timestamp from
+// them), envelopes as `kpipe consume` writes them, or plain text. Each item's position
+// is file:line; a line that makes no record is a bad item saying why.
 #pragma once
 #include <map>
 #include <optional>
@@ -10,7 +10,6 @@
 
 #include "cancel.hpp"
 #include "envelope.hpp"
-#include "field_path.hpp"
 #include "input.hpp"
 #include "pipeline.hpp"
 
@@ -21,8 +20,6 @@ enum class LineFormat { json, envelope, text };
 struct LineOptions {
     std::vector<std::string> files;  // empty or "-": stdin
     LineFormat format = LineFormat::json;
-    std::optional<FieldPath> key;        // json: key from this field
-    std::optional<FieldPath> timestamp;  // json: timestamp from this field
     std::string key_delim;               // text: key before the first occurrence
     uint64_t max_record = 1'000'000;     // the largest record the target takes (message.max.bytes)
     int idle_ms = 1000;                  // report idle while input is slow
@@ -40,7 +37,6 @@ public:
 
 private:
     Result<Pull> decode(const Line& line, Item& out);
-    void decode_json(std::string_view bytes, Item& out);
     void decode_envelope(std::string_view bytes, Item& out);
     void decode_text(std::string_view bytes, Item& out);
     void bad(Item& out, std::string reason, bool keep_line = true);
@@ -51,9 +47,6 @@ private:
     std::vector<uint32_t> place_of_;  // per reader source
     std::vector<uint64_t> skip_to_;   // per reader source: lines up to this one are skipped
     Line line_;
-    simdjson::dom::parser parser_;
-    std::string pad_;
-    std::string key_scratch_;
     std::string reason_;
     EnvelopeReader envelope_;
     Record envelope_record_;

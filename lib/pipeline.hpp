@@ -68,6 +68,13 @@ public:
     virtual ~Step() = default;
     // false: drop the item. An error: it could not be handled (reported with its position).
     virtual Result<bool> apply(Item& item) = 0;
+    // A step with several outputs per item (--map): apply() gives the first (false: none),
+    // then more() the next ones, each in `item`, until it returns false.
+    virtual bool expands() const { return false; }
+    virtual Result<bool> more(Item& item) {
+        (void)item;
+        return false;
+    }
 };
 
 class Writer {

@@ -21,6 +21,7 @@ public:
 private:
     // nullopt: go on.
     std::optional<Stop> on_item(Item& item);
+    std::optional<Stop> run_steps(Item& item, size_t from);
     std::optional<Stop> on_idle();
     std::optional<Stop> flush(bool all);
     std::optional<Stop> state(Writer::State s);
@@ -43,6 +44,7 @@ private:
     Clock::time_point next_tick_{};
     Clock::time_point last_item_{};
     uint64_t since_clock_ = 0;
+    bool rejected_ = false;  // the current item was reported bad
 };
 
 std::optional<Stop> Pump::state(Writer::State s) {
@@ -63,6 +65,7 @@ std::optional<Stop> Pump::flush(bool all) {
 
 std::optional<Stop> Pump::reject(const Item& item, std::string_view reason) {
     ++out_.stats.bad;
+    rejected_ = true;
     writer_.reject(item, reason);
     if (opts_.on_error == OnError::fail) return Stop::bad_input;  // the item is never done
     writer_.skip(item);  // reported: done, in order with the others
@@ -97,13 +100,32 @@ std::optional<Stop> Pump::on_item(Item& item) {
     }
     last_item_ = now_;
     if (!item.bad.empty()) return reject(item, item.bad);
-    for (Step* step : steps_) {
-        auto keep = step->apply(item);
+    uint64_t written = out_.stats.written;
+    rejected_ = false;
+    if (auto stop = run_steps(item, 0)) return stop;
+    if (out_.stats.written == written && !rejected_) {  // filtered out, or no output at all
+        ++out_.stats.dropped;
+        writer_.skip(item);
+    }
+    if ((since_clock_ & 255) == 0) writer_.wait(0);
+    return std::nullopt;
+}
+
+// Steps from `from` on, then the writer; a step with several outputs runs the rest of
+// the chain once per output.
+std::optional<Stop> Pump::run_steps(Item& item, size_t from) {
+    for (size_t i = from; i < steps_.size(); ++i) {
+        Step& step = *steps_[i];
+        auto keep = step.apply(item);
         if (!keep) return reject(item, keep.error().message);
-        if (!*keep) {
-            ++out_.stats.dropped;
-            writer_.skip(item);
-            return std::nullopt;
+        if (!*keep) return std::nullopt;
+        if (!step.expands()) continue;
+        if (auto stop = run_steps(item, i + 1)) return stop;
+        for (;;) {
+            auto more = step.more(item);
+            if (!more) return reject(item, more.error().message);
+            if (!*more) return std::nullopt;
+            if (auto stop = run_steps(item, i + 1)) return stop;
         }
     }
     if (opts_.pacer) pace(item);
@@ -112,7 +134,6 @@ std::optional<Stop> Pump::on_item(Item& item) {
     if (auto stop = state(*s)) return stop;
     ++out_.stats.written;
     if (opts_.limit >= 0 && out_.stats.written >= static_cast<uint64_t>(opts_.limit)) return Stop::limit;
-    if ((since_clock_ & 255) == 0) writer_.wait(0);
     return std::nullopt;
 }
 
