@@ -2,6 +2,7 @@
 // with a run function; main resolves the settings and calls the one that was parsed.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include "error.hpp"
+#include "count_writer.hpp"
+#include "map_step.hpp"
 #include "pump.hpp"
 #include "settings.hpp"
 
@@ -53,6 +56,29 @@ void add_format_option(CLI::App& app, Format& f);
 
 // --on-error fail|skip, with `what` saying what a bad item is for this command.
 void add_on_error_option(CLI::App& app, OnError& target, const std::string& what);
+
+// --where EXPR (alias --filter) and --map EXPR, and the steps they make.
+struct JqOptions {
+    std::string where;
+    std::string map;
+};
+void add_jq_options(CLI::App& app, JqOptions& o, const std::string& input, const std::string& output);
+struct JqSteps {
+    std::optional<Where> where;
+    std::optional<Map> map;
+    JqSteps(const JqOptions& o, EnvelopeOptions e, JqInput input, MapOutput output);
+    void add_to(std::vector<Step*>& steps);
+};
+
+// --count-by and its companions (consume, tail).
+struct CountFlags {
+    std::string by, sum, avg, min, max, window;
+    size_t top = 0;
+    size_t max_keys = 1'000'000;
+    bool given() const { return !by.empty(); }
+};
+void add_count_options(CLI::App& app, CountFlags& f);
+CountOptions count_options(const CountFlags& f, bool iso_time, CountOptions::Show show);
 
 // Writes a whole document (a table, JSON) to stdout; false when the reader went away (a
 // clean stop, e.g. `| head`). A write error is a Failure.

@@ -8,7 +8,6 @@
 #include "terminal.hpp"
 #include "timestamp.hpp"
 #include "topic_source.hpp"
-#include "where.hpp"
 
 namespace kpipe::cli {
 namespace {
@@ -24,10 +23,12 @@ struct ConsumeOptions {
     int64_t count = -1;
     bool exit_at_end = false;
     std::string idle;
-    OutputFormat output = OutputFormat::envelope;
+    enum class Shown { envelope, value, table, json } output = Shown::envelope;
+    CountFlags counting;
     std::string format;
     bool iso_time = false;
-    std::string filter;
+    JqOptions jq;
+    OnError on_error = OnError::fail;
     bool wait_for_topic = false;
     bool pipe_batch = false;
 };
@@ -52,14 +53,19 @@ Exit run_consume(const Settings& s, const ConsumeOptions& o) {
     SignalGuard guard;
     Cancel cancel = SignalGuard::cancel();
     PrintOptions po;
-    po.format = o.format.empty() ? o.output : OutputFormat::template_;
+    using Shown = ConsumeOptions::Shown;
+    if ((o.output == Shown::table || o.output == Shown::json) && !o.counting.given())
+        throw Failure{{Exit::usage, "--output table and json show --count-by's counts: give --count-by"}};
+    po.format = !o.format.empty()                                  ? OutputFormat::template_
+                : !o.jq.map.empty() || o.output == Shown::value ? OutputFormat::value
+                                                                 : OutputFormat::envelope;
     po.template_text = o.format;
     po.envelope.iso_time = o.iso_time;
     auto printer = value_or_throw(RecordPrinter::create(po));
-    std::optional<Where> where;
-    if (!o.filter.empty()) where.emplace(value_or_throw(Where::compile(o.filter, "--filter", po.envelope)));
+    JqSteps jq(o.jq, po.envelope, JqInput::envelope, MapOutput::value);
     PumpOptions p;
     p.limit = o.count;
+    p.on_error = o.on_error;
     if (!o.idle.empty()) p.idle = value_or_throw(parse_duration(o.idle));
     p.cancel = cancel;
 
@@ -72,9 +78,16 @@ Exit run_consume(const Settings& s, const ConsumeOptions& o) {
     // With a group reading into a pipe, a record counts as written once the reader has
     // taken it out of the pipe: `| head -n 5` commits exactly five.
     out.set_exact(!o.group.empty() && !o.no_commit && !o.pipe_batch);
-    StdoutWriter writer(out, *printer, places);
+    StdoutWriter lines(out, *printer, places);
+    std::unique_ptr<CountWriter> counter;
+    if (o.counting.given()) {
+        auto show = o.output == Shown::json ? CountOptions::Show::json : CountOptions::Show::table;
+        counter = value_or_throw(CountWriter::create(count_options(o.counting, o.iso_time, show), out, Style{use_color(s, stdout)}));
+        counter->set_places(&places);
+    }
+    Writer& writer = counter ? static_cast<Writer&>(*counter) : lines;
     std::vector<Step*> steps;
-    if (where) steps.push_back(&*where);
+    jq.add_to(steps);
     return conclude(pump(*source, steps, writer, p));
 }
 
@@ -123,9 +136,12 @@ void register_consume(CLI::App& app, Commands& out) {
                 "Exit 0 once every assigned partition reaches the end it had when reading started (also with "
                 "compaction gaps, transactions and -g)");
     c->add_option("--idle", o->idle, "Exit 0 after DURATION without a record, e.g. 5s")->type_name("DURATION");
-    auto* output = add_choice(*c, "--output", o->output,
-                              {{"envelope", OutputFormat::envelope}, {"value", OutputFormat::value}},
-                              "envelope (JSON line, default) or value (the value bytes and a newline)")
+    using Shown = ConsumeOptions::Shown;
+    auto* output = add_choice(*c, "-o,--output", o->output,
+                              {{"envelope", Shown::envelope}, {"value", Shown::value}, {"table", Shown::table},
+                               {"json", Shown::json}},
+                              "envelope (JSON line, default) or value (the value bytes and a newline); with "
+                              "--count-by: table (default) or json")
                        ->type_name("FORMAT");
     c->add_option("-f,--format", o->format, "Write each record with this template instead (tokens below)")
         ->type_name("TEMPLATE")
@@ -133,12 +149,11 @@ void register_consume(CLI::App& app, Commands& out) {
     add_choice(*c, "--time-format", o->iso_time, {{"ms", false}, {"iso", true}},
                "Timestamps in the envelope and %T: ms (epoch milliseconds) or iso (ISO-8601 UTC)")
         ->type_name("FORMAT");
-    c->add_option("--filter", o->filter,
-                  "Keep only records for which this jq expression on the envelope is true, e.g. "
-                  "'.value.action == \"view\"'. A jq error on a record (e.g. startswith on null; use ? or // to "
-                  "tolerate one) stops the run with exit 3 after the records before it: that record and the "
-                  "ones after it are not written or committed")
-        ->type_name("EXPR");
+    add_jq_options(*c, o->jq, "the envelope",
+                   "each is written as one compact JSON line (or through -f as the value)");
+    add_count_options(*c, o->counting);
+    add_on_error_option(*c, o->on_error,
+                        "A record --where or --map fails on (a jq error; with fail nothing from it on is committed)");
     c->add_flag("--wait-for-topic", o->wait_for_topic, "Wait for a missing topic to appear instead of exiting 5");
     c->add_flag("--pipe-batch", o->pipe_batch,
                 "With -g into a pipe: write in large chunks (faster) and count records as written once the pipe "

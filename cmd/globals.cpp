@@ -42,6 +42,73 @@ void add_on_error_option(CLI::App& app, OnError& target, const std::string& what
         ->type_name("WHAT");
 }
 
+void add_jq_options(CLI::App& app, JqOptions& o, const std::string& input, const std::string& output) {
+    app.add_option("--where,--filter", o.where,
+                   "Keep only records for which this jq expression on " + input +
+                       " is true, e.g. '.value.action == \"view\"'. A jq error on a record (e.g. startswith on null; "
+                       "write .a? or // to tolerate one) is bad input: see --on-error")
+        ->type_name("EXPR");
+    app.add_option("--map", o.map,
+                   "Replace each record by the outputs of this jq expression on " + input + " (zero or more): " +
+                       output)
+        ->type_name("EXPR");
+}
+
+JqSteps::JqSteps(const JqOptions& o, EnvelopeOptions e, JqInput input, MapOutput output) {
+    if (!o.where.empty()) where.emplace(value_or_throw(Where::compile(o.where, "--where", e, input)));
+    if (!o.map.empty()) map.emplace(value_or_throw(Map::compile(o.map, "--map", e, input, output)));
+}
+
+void JqSteps::add_to(std::vector<Step*>& steps) {
+    if (where) steps.push_back(&*where);
+    if (map) steps.push_back(&*map);
+}
+
+void add_count_options(CLI::App& app, CountFlags& f) {
+    const char* g = "Counting";
+    app.add_option("--count-by", f.by,
+                   "Count records per key instead of writing them: jq paths on the envelope, comma-separated, "
+                   "e.g. .value.page or .value.device_id,.value.site")
+        ->type_name("PATHS")
+        ->group(g);
+    app.add_option("--sum", f.sum, "With --count-by: also the sum of this numeric path per key")->type_name("PATH")->group(g);
+    app.add_option("--avg", f.avg, "With --count-by: also the average")->type_name("PATH")->group(g);
+    app.add_option("--min", f.min, "With --count-by: also the minimum")->type_name("PATH")->group(g);
+    app.add_option("--max", f.max, "With --count-by: also the maximum")->type_name("PATH")->group(g);
+    app.add_option("--top", f.top, "With --count-by: show the N largest counts")->type_name("N")->group(g);
+    app.add_option("--window", f.window,
+                   "With --count-by: count per tumbling window of record time, e.g. 1m (default: totals since the start)")
+        ->type_name("DURATION")
+        ->group(g);
+    app.add_option("--max-keys", f.max_keys,
+                   "With --count-by: keep at most N distinct keys per window; the rest count as (other) (default 1000000)")
+        ->check(CLI::PositiveNumber)
+        ->type_name("N")
+        ->group(g);
+}
+
+CountOptions count_options(const CountFlags& f, bool iso_time, CountOptions::Show show) {
+    CountOptions o;
+    for (size_t at = 0; at <= f.by.size();) {
+        size_t comma = f.by.find(',', at);
+        if (comma == std::string::npos) comma = f.by.size();
+        if (comma > at) o.by.push_back(f.by.substr(at, comma - at));
+        at = comma + 1;
+    }
+    o.sum = f.sum, o.avg = f.avg, o.min = f.min, o.max = f.max;
+    o.top = f.top;
+    o.max_keys = f.max_keys;
+    if (!f.window.empty()) {
+        auto w = parse_duration(f.window);
+        if (!w || w->count() <= 0)
+            throw Failure{{Exit::usage, fmt::format("--window {}: {}", f.window, w ? "must be more than 0" : w.error().message)}};
+        o.window = *w;
+    }
+    o.iso_time = iso_time;
+    o.show = show;
+    return o;
+}
+
 bool print_stdout(std::string_view text) {
     Output out(STDOUT_FILENO, text.size());
     return value_or_throw(out.write(text)) == Output::State::open;

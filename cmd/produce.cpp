@@ -29,6 +29,7 @@ struct ProduceOptions {
     int64_t batch_size = 0;
     std::string delivery_timeout;
     double rate = 0;
+    JqOptions jq;
 };
 
 Millis duration_flag(std::string_view flag, const std::string& text) {
@@ -75,6 +76,8 @@ LineOptions line_options(const ProduceOptions& o, uint64_t max_record, Cancel ca
         usage("--key and --timestamp read fields of JSON events: they need --format json");
     if (o.format != LineFormat::text && !o.key_delim.empty()) usage("--key-delim needs --format text");
     if (o.format != LineFormat::envelope && o.ignore_partition) usage("--ignore-partition needs --format envelope");
+    if (o.format != LineFormat::json && (!o.jq.where.empty() || !o.jq.map.empty()))
+        usage("--where and --map read JSON events: they need --format json");
     LineOptions l;
     l.files = o.files;
     l.format = o.format;
@@ -97,7 +100,9 @@ Exit run_produce(const Settings& s, const ProduceOptions& o) {
     if (!o.key_path.empty()) key = value_or_throw(FieldPath::parse(o.key_path));
     if (!o.timestamp_path.empty()) timestamp = value_or_throw(FieldPath::parse(o.timestamp_path));
     EventFields fields(std::move(key), std::move(timestamp));
+    JqSteps jq(o.jq, {}, JqInput::value, MapOutput::value);
     std::vector<Step*> steps;
+    jq.add_to(steps);
     if (o.format == LineFormat::json) steps.push_back(&fields);
 
     RatePacer pacer(o.rate);
@@ -151,7 +156,10 @@ void register_produce(CLI::App& app, Commands& out) {
         ->type_name("N");
     cmd->add_flag("--ignore-partition", o->ignore_partition,
                   "With --format envelope: let the partitioner choose instead of the envelope's partition");
-    add_on_error_option(*cmd, o->on_error, "Bad input line (not JSON, not an envelope, not UTF-8, too large)");
+    add_jq_options(*cmd, o->jq, "each JSON event",
+                   "each becomes a record, whose key and timestamp --key and --timestamp then take from it");
+    add_on_error_option(*cmd, o->on_error,
+                        "Bad input line (not JSON, not an envelope, not UTF-8, too large) or a jq error");
     cmd->add_option("--failed", o->failed_path,
                     "Write every record not delivered (and every bad line) to FILE as envelope lines, ready for "
                     "'kpipe produce TOPIC --format envelope FILE'")

@@ -21,6 +21,9 @@ struct TailOptions {
     bool wrap = false;
     bool stats = false;
     bool iso_time = false;
+    JqOptions jq;
+    OnError on_error = OnError::fail;
+    CountFlags count;
 };
 
 TopicSourceOptions source_options(const Settings& s, const TailOptions& o, Cancel cancel) {
@@ -55,15 +58,27 @@ Exit run_tail(const Settings& s, const TailOptions& o) {
     } else {
         PrintOptions po;
         po.envelope.iso_time = o.iso_time;
+        if (!o.jq.map.empty()) po.format = OutputFormat::value;
         lines = value_or_throw(RecordPrinter::create(po));
     }
+    JqSteps jq(o.jq, {o.iso_time}, JqInput::envelope, MapOutput::value);
+    std::vector<Step*> steps;
+    jq.add_to(steps);
     std::optional<TailStats> stats;
     if (o.stats) stats.emplace(*lines, is_terminal(stderr), Style{use_color(s, stderr)});
     Output out(STDOUT_FILENO, terminal ? 16 * 1024 : 256 * 1024, cancel);
-    StdoutWriter writer(out, stats ? static_cast<Printer&>(*stats) : *lines, places);
+    StdoutWriter lines_out(out, stats ? static_cast<Printer&>(*stats) : *lines, places);
+    std::unique_ptr<CountWriter> counter;
+    if (o.count.given()) {
+        auto show = terminal ? CountOptions::Show::live : CountOptions::Show::stream;
+        counter = value_or_throw(CountWriter::create(count_options(o.count, o.iso_time, show), out, Style{use_color(s, stdout)}));
+        counter->set_places(&places);
+    }
+    Writer& writer = counter ? static_cast<Writer&>(*counter) : lines_out;
     PumpOptions p;
     p.cancel = cancel;
-    return conclude(pump(*source, {}, writer, p));
+    p.on_error = o.on_error;
+    return conclude(pump(*source, steps, writer, p));
 }
 
 }  // namespace
@@ -86,6 +101,9 @@ void register_tail(CLI::App& app, Commands& out) {
     add_choice(*t, "--time-format", o->iso_time, {{"ms", false}, {"iso", true}},
                "Piped output timestamps: ms (epoch milliseconds) or iso")
         ->type_name("FORMAT");
+    add_jq_options(*t, o->jq, "the envelope", "each is shown as the record's value (piped: one compact JSON line)");
+    add_count_options(*t, o->count);
+    add_on_error_option(*t, o->on_error, "A record --where or --map fails on (a jq error)");
     out.push_back({t, [o](const Settings& s) { return run_tail(s, *o); }});
 }
 

@@ -3,9 +3,9 @@
 _kpipe_node() {
     case "$1" in
         "kpipe") words="produce consume tail replay topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
-        "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
-        "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output --format -f --time-format --filter --wait-for-topic --pipe-batch "; positional="topic" ;;
-        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format "; positional="topic" ;;
+        "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --where --filter --map --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
+        "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output -o --format -f --time-format --where --filter --map --count-by --sum --avg --min --max --top --window --max-keys --on-error --wait-for-topic --pipe-batch "; positional="topic" ;;
+        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format --where --filter --map --count-by --sum --avg --min --max --top --window --max-keys --on-error "; positional="topic" ;;
         "kpipe replay") words="--help -h --to --to-profile --from --until --speed --rate --max-gap --partition --timestamp --header -H --header-origin --where --dry-run --allow-loop --checkpoint --failed --on-error --progress --delivery-timeout --compression -z --group -g --topic -t --partitions -p --execute --output -o "; positional="" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
@@ -46,6 +46,8 @@ _kpipe() {
         "kpipe produce:--header"|"kpipe produce:-H") COMPREPLY=(); return ;;
         "kpipe produce:--partition"|"kpipe produce:-p") COMPREPLY=(); return ;;
         "kpipe produce:--ignore-partition") COMPREPLY=(); return ;;
+        "kpipe produce:--where"|"kpipe produce:--filter") COMPREPLY=(); return ;;
+        "kpipe produce:--map") COMPREPLY=(); return ;;
         "kpipe produce:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
         "kpipe produce:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe produce:--progress") COMPREPLY=(); return ;;
@@ -63,10 +65,20 @@ _kpipe() {
         "kpipe consume:--count"|"kpipe consume:-n") COMPREPLY=(); return ;;
         "kpipe consume:--exit-at-end"|"kpipe consume:-e") COMPREPLY=(); return ;;
         "kpipe consume:--idle") COMPREPLY=(); return ;;
-        "kpipe consume:--output") COMPREPLY=($(compgen -W "envelope value " -- "$cur")); return ;;
+        "kpipe consume:--output"|"kpipe consume:-o") COMPREPLY=($(compgen -W "envelope value table json " -- "$cur")); return ;;
         "kpipe consume:--format"|"kpipe consume:-f") COMPREPLY=(); return ;;
         "kpipe consume:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
-        "kpipe consume:--filter") COMPREPLY=(); return ;;
+        "kpipe consume:--where"|"kpipe consume:--filter") COMPREPLY=(); return ;;
+        "kpipe consume:--map") COMPREPLY=(); return ;;
+        "kpipe consume:--count-by") COMPREPLY=(); return ;;
+        "kpipe consume:--sum") COMPREPLY=(); return ;;
+        "kpipe consume:--avg") COMPREPLY=(); return ;;
+        "kpipe consume:--min") COMPREPLY=(); return ;;
+        "kpipe consume:--max") COMPREPLY=(); return ;;
+        "kpipe consume:--top") COMPREPLY=(); return ;;
+        "kpipe consume:--window") COMPREPLY=(); return ;;
+        "kpipe consume:--max-keys") COMPREPLY=(); return ;;
+        "kpipe consume:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
         "kpipe consume:--wait-for-topic") COMPREPLY=(); return ;;
         "kpipe consume:--pipe-batch") COMPREPLY=(); return ;;
         "kpipe tail:--last"|"kpipe tail:-n") COMPREPLY=(); return ;;
@@ -75,6 +87,17 @@ _kpipe() {
         "kpipe tail:--wrap") COMPREPLY=(); return ;;
         "kpipe tail:--stats") COMPREPLY=(); return ;;
         "kpipe tail:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
+        "kpipe tail:--where"|"kpipe tail:--filter") COMPREPLY=(); return ;;
+        "kpipe tail:--map") COMPREPLY=(); return ;;
+        "kpipe tail:--count-by") COMPREPLY=(); return ;;
+        "kpipe tail:--sum") COMPREPLY=(); return ;;
+        "kpipe tail:--avg") COMPREPLY=(); return ;;
+        "kpipe tail:--min") COMPREPLY=(); return ;;
+        "kpipe tail:--max") COMPREPLY=(); return ;;
+        "kpipe tail:--top") COMPREPLY=(); return ;;
+        "kpipe tail:--window") COMPREPLY=(); return ;;
+        "kpipe tail:--max-keys") COMPREPLY=(); return ;;
+        "kpipe tail:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
         "kpipe replay:--to") COMPREPLY=(); return ;;
         "kpipe replay:--to-profile") COMPREPLY=(); return ;;
         "kpipe replay:--from") COMPREPLY=(); return ;;

@@ -1,6 +1,7 @@
 #include "jq_fast.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -533,6 +534,39 @@ FastFilter::Answer FastFilter::envelope(const RecordView& r, bool iso_time) {
     try {
         V out = e.eval(*root_, in);
         return out.kind != V::empty && truthy(out) ? Answer::yes : Answer::no;
+    } catch (const AskJq&) {
+        return Answer::ask_jq;
+    }
+}
+
+FastFilter::Answer FastFilter::value(const RecordView& r, bool iso_time, Value& out) {
+    Eval& e = *eval_;
+    if (!e.usable) return Answer::ask_jq;
+    e.record = &r;
+    e.iso_time = iso_time;
+    e.key_done = e.value_done = false;
+    V in;
+    in.kind = V::envelope;
+    try {
+        V v = e.eval(*root_, in);
+        out.text.clear();
+        switch (v.kind) {
+            case V::empty: out.kind = Value::none; break;
+            case V::null: out.kind = Value::null, out.text = "null"; break;
+            case V::boolean: out.kind = Value::boolean, out.text = v.b ? "true" : "false"; break;
+            case V::number: {
+                out.kind = Value::numeric;
+                out.number = v.n;
+                out.text = nlohmann::json(v.n).dump();  // as jq would print it, roughly: libjq decides below
+                if (v.n == static_cast<double>(static_cast<int64_t>(v.n)) && std::abs(v.n) < 1e17)
+                    out.text = std::to_string(static_cast<int64_t>(v.n));
+                break;
+            }
+            case V::string: out.kind = Value::string, out.text = v.s; break;
+            case V::element: out.kind = Value::json, out.text = simdjson::minify(v.e); break;
+            case V::envelope: return Answer::ask_jq;
+        }
+        return Answer::yes;
     } catch (const AskJq&) {
         return Answer::ask_jq;
     }

@@ -37,6 +37,16 @@ public:
     // The same for a JSON document (a produce event).
     Answer document(std::string_view json);
 
+    // The expression's value for the record's envelope (--count-by, --sum...): a string's
+    // text, a number, or any other value as compact JSON (null: "null"). `none` when it
+    // yields nothing (.a? on an error); ask_jq when libjq must say.
+    struct Value {
+        enum Kind { none, null, boolean, numeric, string, json } kind = none;
+        double number = 0;
+        std::string text;  // string and json kinds; also "true"/"false"/"null"
+    };
+    Answer value(const RecordView& r, bool iso_time, Value& out);
+
     FastFilter(FastFilter&&) noexcept;
     FastFilter& operator=(FastFilter&&) noexcept;
     ~FastFilter();

@@ -1,0 +1,50 @@
+#include "map_step.hpp"
+
+namespace kpipe {
+
+Result<Map> Map::compile(const std::string& expr, std::string label, EnvelopeOptions envelope, JqInput input,
+                         MapOutput output) {
+    auto jq = JqFilter::compile(expr);
+    if (!jq) return fail(jq.error().code, "{}: {}", label, jq.error().message);
+    return Map(std::move(*jq), std::move(label), envelope, input, output);
+}
+
+Result<bool> Map::apply(Item& item) {
+    std::string_view json;
+    if (input_ == JqInput::envelope) {
+        if (item.envelope.empty()) {
+            text_.clear();
+            writer_.append(item.record, text_);
+            json = text_;
+        } else {
+            json = item.envelope;
+        }
+    } else {
+        if (!item.record.value) return false;
+        json = *item.record.value;
+    }
+    if (auto r = jq_.outputs(json, outputs_); !r) return fail(r.error().code, "{}: {}", label_, r.error().message);
+    next_ = 0;
+    return emit(item);
+}
+
+Result<bool> Map::more(Item& item) { return emit(item); }
+
+Result<bool> Map::emit(Item& item) {
+    if (next_ >= outputs_.size()) return false;
+    const std::string& out = outputs_[next_++];
+    item.envelope = {};
+    if (output_ == MapOutput::value) {
+        item.record.value = out;
+        return true;
+    }
+    auto parsed = reader_.parse(out);
+    if (!parsed) return fail(Exit::data, "{}: output is not an envelope: {}", label_, parsed.error().message);
+    envelope_ = std::move(*parsed);
+    const Record& e = envelope_;
+    item.record = {e.topic, e.partition, e.offset, e.timestamp, e.timestamp_type, e.key, e.value, {}};
+    for (const auto& h : e.headers) item.record.headers.push_back({h.name, h.value});
+    return true;
+}
+
+}  // namespace kpipe
