@@ -11,7 +11,9 @@
 
 #include "error.hpp"
 #include "count_writer.hpp"
+#include "dead_letter.hpp"
 #include "map_step.hpp"
+#include "schema_check.hpp"
 #include "pump.hpp"
 #include "settings.hpp"
 
@@ -79,6 +81,22 @@ struct CountFlags {
 };
 void add_count_options(CLI::App& app, CountFlags& f);
 CountOptions count_options(const CountFlags& f, bool iso_time, CountOptions::Show show);
+
+// --schema FILE and --dead-letter TOPIC.
+struct SchemaFlags {
+    std::string path;
+    std::string dead_letter;
+};
+void add_schema_options(CLI::App& app, SchemaFlags& f, const std::string& what);
+struct Checks {
+    std::unique_ptr<SchemaCheck> schema;
+    std::unique_ptr<TopicWriter> dead_letters;
+    std::unique_ptr<WithDeadLetters> dead;
+    const Places& places;
+    Checks(const SchemaFlags& f, const Settings& s, const Places& p, Cancel cancel);
+    void add_to(std::vector<Step*>& steps);
+    Writer& wrap(Writer& w);  // the dead-letter writer in front of `w`, or `w`
+};
 
 // Writes a whole document (a table, JSON) to stdout; false when the reader went away (a
 // clean stop, e.g. `| head`). A write error is a Failure.

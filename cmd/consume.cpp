@@ -28,6 +28,7 @@ struct ConsumeOptions {
     std::string format;
     bool iso_time = false;
     JqOptions jq;
+    SchemaFlags schema;
     OnError on_error = OnError::fail;
     bool wait_for_topic = false;
     bool pipe_batch = false;
@@ -85,9 +86,11 @@ Exit run_consume(const Settings& s, const ConsumeOptions& o) {
         counter = value_or_throw(CountWriter::create(count_options(o.counting, o.iso_time, show), out, Style{use_color(s, stdout)}));
         counter->set_places(&places);
     }
-    Writer& writer = counter ? static_cast<Writer&>(*counter) : lines;
+    Checks checks(o.schema, s, places, cancel);
+    Writer& writer = checks.wrap(counter ? static_cast<Writer&>(*counter) : lines);
     std::vector<Step*> steps;
     jq.add_to(steps);
+    checks.add_to(steps);
     return conclude(pump(*source, steps, writer, p));
 }
 
@@ -151,6 +154,7 @@ void register_consume(CLI::App& app, Commands& out) {
         ->type_name("FORMAT");
     add_jq_options(*c, o->jq, "the envelope",
                    "each is written as one compact JSON line (or through -f as the value)");
+    add_schema_options(*c, o->schema, "each record's value");
     add_count_options(*c, o->counting);
     add_on_error_option(*c, o->on_error,
                         "A record --where or --map fails on (a jq error; with fail nothing from it on is committed)");

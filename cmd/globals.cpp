@@ -109,6 +109,40 @@ CountOptions count_options(const CountFlags& f, bool iso_time, CountOptions::Sho
     return o;
 }
 
+void add_schema_options(CLI::App& app, SchemaFlags& f, const std::string& what) {
+    app.add_option("--schema", f.path,
+                   "Check " + what + " against this JSON Schema (draft 7): one that does not fit is bad input "
+                   "(see --on-error), reported with where and why, e.g. '/rating: expected number less than or equal "
+                   "to 5 (got 7)'")
+        ->type_name("FILE");
+    app.add_option("--dead-letter", f.dead_letter,
+                   "Also send every bad record (--schema, --where, --map, bad input) to this topic, with headers "
+                   "kpipe.error (why) and kpipe.source (where it came from)")
+        ->type_name("TOPIC");
+}
+
+Checks::Checks(const SchemaFlags& f, const Settings& s, const Places& p, Cancel cancel) : places(p) {
+    if (!f.path.empty()) schema = value_or_throw(SchemaCheck::load(f.path));
+    if (f.dead_letter.empty()) return;
+    TopicWriterOptions o;
+    o.topic = f.dead_letter;
+    o.stop_on_bad = false;
+    o.cancel = cancel;
+    auto w = value_or_throw(TopicWriter::open(s, o, places));
+    ok_or_throw(w->check_topic());
+    dead_letters = std::move(w);
+}
+
+void Checks::add_to(std::vector<Step*>& steps) {
+    if (schema) steps.push_back(schema.get());
+}
+
+Writer& Checks::wrap(Writer& w) {
+    if (!dead_letters) return w;
+    dead = std::make_unique<WithDeadLetters>(w, std::move(dead_letters), places);
+    return *dead;
+}
+
 bool print_stdout(std::string_view text) {
     Output out(STDOUT_FILENO, text.size());
     return value_or_throw(out.write(text)) == Output::State::open;

@@ -30,6 +30,7 @@ struct ProduceOptions {
     std::string delivery_timeout;
     double rate = 0;
     JqOptions jq;
+    SchemaFlags schema;
 };
 
 Millis duration_flag(std::string_view flag, const std::string& text) {
@@ -101,8 +102,10 @@ Exit run_produce(const Settings& s, const ProduceOptions& o) {
     if (!o.timestamp_path.empty()) timestamp = value_or_throw(FieldPath::parse(o.timestamp_path));
     EventFields fields(std::move(key), std::move(timestamp));
     JqSteps jq(o.jq, {}, JqInput::value, MapOutput::value);
+    Checks checks(o.schema, s, places, cancel);
     std::vector<Step*> steps;
     jq.add_to(steps);
+    checks.add_to(steps);
     if (o.format == LineFormat::json) steps.push_back(&fields);
 
     RatePacer pacer(o.rate);
@@ -111,7 +114,7 @@ Exit run_produce(const Settings& s, const ProduceOptions& o) {
     p.pacer = o.rate > 0 ? &pacer : nullptr;
     p.cancel = cancel;
     p.on_tick = [&](const RunStats& st) { writer->show_progress(st.pulled); };
-    Outcome outcome = pump(source, steps, *writer, p);
+    Outcome outcome = pump(source, steps, checks.wrap(*writer), p);
     Exit exit = conclude(outcome);
     if (!s.quiet)
         fmt::print(stderr, "{}\n", writer->summary("produce", outcome.stats.pulled, outcome.stats.bad));
@@ -158,6 +161,7 @@ void register_produce(CLI::App& app, Commands& out) {
                   "With --format envelope: let the partitioner choose instead of the envelope's partition");
     add_jq_options(*cmd, o->jq, "each JSON event",
                    "each becomes a record, whose key and timestamp --key and --timestamp then take from it");
+    add_schema_options(*cmd, o->schema, "each JSON event");
     add_on_error_option(*cmd, o->on_error,
                         "Bad input line (not JSON, not an envelope, not UTF-8, too large) or a jq error");
     cmd->add_option("--failed", o->failed_path,

@@ -24,6 +24,7 @@ struct TailOptions {
     JqOptions jq;
     OnError on_error = OnError::fail;
     CountFlags count;
+    SchemaFlags schema;
 };
 
 TopicSourceOptions source_options(const Settings& s, const TailOptions& o, Cancel cancel) {
@@ -74,7 +75,9 @@ Exit run_tail(const Settings& s, const TailOptions& o) {
         counter = value_or_throw(CountWriter::create(count_options(o.count, o.iso_time, show), out, Style{use_color(s, stdout)}));
         counter->set_places(&places);
     }
-    Writer& writer = counter ? static_cast<Writer&>(*counter) : lines_out;
+    Checks checks(o.schema, s, places, cancel);
+    Writer& writer = checks.wrap(counter ? static_cast<Writer&>(*counter) : lines_out);
+    checks.add_to(steps);
     PumpOptions p;
     p.cancel = cancel;
     p.on_error = o.on_error;
@@ -102,6 +105,7 @@ void register_tail(CLI::App& app, Commands& out) {
                "Piped output timestamps: ms (epoch milliseconds) or iso")
         ->type_name("FORMAT");
     add_jq_options(*t, o->jq, "the envelope", "each is shown as the record's value (piped: one compact JSON line)");
+    add_schema_options(*t, o->schema, "each record's value");
     add_count_options(*t, o->count);
     add_on_error_option(*t, o->on_error, "A record --where or --map fails on (a jq error)");
     out.push_back({t, [o](const Settings& s) { return run_tail(s, *o); }});

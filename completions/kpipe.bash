@@ -3,9 +3,9 @@
 _kpipe_node() {
     case "$1" in
         "kpipe") words="produce consume tail replay topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
-        "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --where --filter --map --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
-        "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output -o --format -f --time-format --where --filter --map --count-by --sum --avg --min --max --top --window --max-keys --on-error --wait-for-topic --pipe-batch "; positional="topic" ;;
-        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format --where --filter --map --count-by --sum --avg --min --max --top --window --max-keys --on-error "; positional="topic" ;;
+        "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --where --filter --map --schema --dead-letter --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
+        "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output -o --format -f --time-format --where --filter --map --schema --dead-letter --count-by --sum --avg --min --max --top --window --max-keys --on-error --wait-for-topic --pipe-batch "; positional="topic" ;;
+        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format --where --filter --map --schema --dead-letter --count-by --sum --avg --min --max --top --window --max-keys --on-error "; positional="topic" ;;
         "kpipe replay") words="--help -h --to --to-profile --from --until --speed --rate --max-gap --partition --timestamp --header -H --header-origin --where --dry-run --allow-loop --checkpoint --failed --on-error --progress --delivery-timeout --compression -z --group -g --topic -t --partitions -p --execute --output -o "; positional="" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
@@ -48,6 +48,8 @@ _kpipe() {
         "kpipe produce:--ignore-partition") COMPREPLY=(); return ;;
         "kpipe produce:--where"|"kpipe produce:--filter") COMPREPLY=(); return ;;
         "kpipe produce:--map") COMPREPLY=(); return ;;
+        "kpipe produce:--schema") COMPREPLY=(); return ;;
+        "kpipe produce:--dead-letter") COMPREPLY=(); return ;;
         "kpipe produce:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
         "kpipe produce:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe produce:--progress") COMPREPLY=(); return ;;
@@ -70,6 +72,8 @@ _kpipe() {
         "kpipe consume:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
         "kpipe consume:--where"|"kpipe consume:--filter") COMPREPLY=(); return ;;
         "kpipe consume:--map") COMPREPLY=(); return ;;
+        "kpipe consume:--schema") COMPREPLY=(); return ;;
+        "kpipe consume:--dead-letter") COMPREPLY=(); return ;;
         "kpipe consume:--count-by") COMPREPLY=(); return ;;
         "kpipe consume:--sum") COMPREPLY=(); return ;;
         "kpipe consume:--avg") COMPREPLY=(); return ;;
@@ -89,6 +93,8 @@ _kpipe() {
         "kpipe tail:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
         "kpipe tail:--where"|"kpipe tail:--filter") COMPREPLY=(); return ;;
         "kpipe tail:--map") COMPREPLY=(); return ;;
+        "kpipe tail:--schema") COMPREPLY=(); return ;;
+        "kpipe tail:--dead-letter") COMPREPLY=(); return ;;
         "kpipe tail:--count-by") COMPREPLY=(); return ;;
         "kpipe tail:--sum") COMPREPLY=(); return ;;
         "kpipe tail:--avg") COMPREPLY=(); return ;;

@@ -1,0 +1,26 @@
+// --schema FILE: a step that checks each event (a record's value, or produce's line)
+// against a JSON Schema (draft 7) with the valijson library. An event that does not fit
+// is an error naming where and why: "/rating: expected a number of at most 5 (got 7)".
+#pragma once
+#include <memory>
+#include <string>
+
+#include "pipeline.hpp"
+
+namespace kpipe {
+
+class SchemaCheck : public Step {
+public:
+    // An unreadable or invalid schema is a usage error naming the file.
+    static Result<std::unique_ptr<SchemaCheck>> load(const std::string& path);
+    Result<bool> apply(Item& item) override;
+    ~SchemaCheck() override;
+
+    struct Impl;
+
+private:
+    explicit SchemaCheck(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kpipe
