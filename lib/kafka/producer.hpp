@@ -118,7 +118,6 @@ private:
     Cancel cancel_;
     std::vector<Topic> topics_;
     QueuePtr main_;
-    std::vector<HeaderView> scratch_headers_;
     std::vector<std::vector<rd_kafka_message_t>> by_partition_;
     std::vector<std::vector<size_t>> index_of_;  // record index of each by_partition_ entry
     std::vector<std::pair<size_t, Rejection>> rejected_;
