@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <iterator>
+#include <utility>
 
 namespace kpipe {
 
@@ -39,19 +41,25 @@ Result<Millis> parse_duration(std::string_view text) {
 }
 
 std::string format_duration(Millis d) {
-    long long ms = d.count();
-    if (ms < 0) return "-" + format_duration(Millis(-ms));
-    if (ms < 1000) return fmt::format("{}ms", ms);
-    if (ms < 60'000) {
-        if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-        return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+    const long long signed_ms = d.count();
+    // The magnitude as unsigned: -LLONG_MIN does not fit in a long long.
+    const unsigned long long ms = signed_ms < 0 ? 0ULL - static_cast<unsigned long long>(signed_ms)
+                                                : static_cast<unsigned long long>(signed_ms);
+    // Built by appending: `"-" + std::string` trips a false -Wrestrict in g++ 12 at -O3.
+    std::string out = signed_ms < 0 ? "-" : "";
+    auto add = [&out](unsigned long long n, std::string_view unit) {
+        fmt::format_to(std::back_inserter(out), "{}{}", n, unit);
+    };
+    if (ms < 1000) {
+        add(ms, "ms");
+    } else if (ms < 60'000) {
+        if (ms % 1000 == 0) add(ms / 1000, "s");
+        else fmt::format_to(std::back_inserter(out), "{:.1f}s", static_cast<double>(ms) / 1000.0);
+    } else {
+        unsigned long long s = ms / 1000;
+        for (auto [unit, seconds] : {std::pair{"d", 86'400ULL}, {"h", 3'600ULL}, {"m", 60ULL}, {"s", 1ULL}})
+            if (s >= seconds) add(s / seconds, unit), s %= seconds;
     }
-    long long s = ms / 1000;
-    std::string out;
-    if (s >= 86400) out += fmt::format("{}d", s / 86400), s %= 86400;
-    if (s >= 3600) out += fmt::format("{}h", s / 3600), s %= 3600;
-    if (s >= 60) out += fmt::format("{}m", s / 60), s %= 60;
-    if (s > 0) out += fmt::format("{}s", s);
     return out;
 }
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "duration.hpp"
 #include "timestamp.hpp"
 
@@ -26,6 +28,11 @@ TEST_CASE("format_duration") {
     CHECK(format_duration(Millis(3000)) == "3s");
     CHECK(format_duration(Millis(1500)) == "1.5s");
     CHECK(format_duration(Millis(3'723'000)) == "1h2m3s");
+    CHECK(format_duration(Millis(90'061'000)) == "1d1h1m1s");
+    CHECK(format_duration(Millis(86'400'000)) == "1d");
+    CHECK(format_duration(Millis(-1500)) == "-1.5s");
+    CHECK(format_duration(Millis(-120'000)) == "-2m");
+    CHECK(format_duration(Millis(std::numeric_limits<long long>::min())) == "-106751991167d7h12m55s");
 }
 
 TEST_CASE("parse_time") {

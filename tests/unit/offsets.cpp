@@ -167,7 +167,6 @@ TEST_CASE("describe") {
 }
 
 TEST_CASE("a plan is bounded when every partition read has an end") {
-    const int64_t now = 1'764'000'000'000;
     auto p = *parse_offset_plan("0=2:2,1=0:0", "", now);  // every range empty
     CHECK_FALSE(p.bounded());
     CHECK(p.bounded(std::vector<int32_t>{0, 1}));
