@@ -115,4 +115,7 @@ void register_lag(CLI::App& app, Commands& out);
 void register_replay(CLI::App& app, Commands& out, const SettingsInput& input);
 void register_generate(CLI::App& app, Commands& out);
 
+// --version and `kpipe version`: they throw CLI::CallForVersion with the text to print.
+void register_version(CLI::App& app);
+
 }  // namespace kpipe::cli

@@ -99,7 +99,7 @@ std::string path_of(const CLI::App* a) {
 void options_section(std::string& out, const CLI::App* app, bool globals) {
     for (const CLI::Option* o : app->get_options()) {
         bool is_global = o->get_group() == "Global options";
-        if (is_global != globals || o->get_name() == "--help" || o->get_name() == "--version") continue;
+        if (is_global != globals || o->get_name() == "--help") continue;
         out += ".TP\n";
         if (o->get_positional()) out += ".I " + roff(o->get_name(true)) + "\n";
         else {

@@ -3,10 +3,7 @@
 #include <csignal>
 #include <cstdio>
 
-#include <librdkafka/rdkafka.h>
-
 #include "command.hpp"
-#include "version.hpp"
 
 namespace {
 
@@ -50,7 +47,6 @@ int main(int argc, char** argv) {
         "Exit codes: 0 ok, 1 runtime error, 2 usage, 3 data (records not delivered or bad input),\n"
         "4 cannot connect or authenticate, 5 not found, 6 threshold exceeded, 130 interrupted.\n"
         "Run 'kpipe COMMAND --help' for a command's options; global options work after any command.");
-    app.set_version_flag("--version", std::string("kpipe ") + kpipe::version + " (librdkafka " + rd_kafka_version_str() + ")");
 
     SettingsInput input;
     cli::add_global_options(app, input);
@@ -62,6 +58,7 @@ int main(int argc, char** argv) {
     cli::register_topics(app, commands);
     cli::register_lag(app, commands);
     cli::register_config(app, commands);
+    cli::register_version(app);
     cli::register_generate(app, commands);
 
     try {
@@ -72,8 +69,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp&) {
         fmt::print("{}", app.help("", CLI::AppFormatMode::All));
         return 0;
-    } catch (const CLI::CallForVersion&) {
-        fmt::print("{}\n", app.version());
+    } catch (const CLI::CallForVersion& v) {
+        fmt::print("{}", v.what());
         return 0;
     } catch (const CLI::ParseError& e) {
         return usage_error(app, e);

@@ -7,8 +7,8 @@ complete -c kpipe -n '__fish_use_subcommand' -a replay -d 'Re-send recorded or p
 complete -c kpipe -n '__fish_use_subcommand' -a topics -d 'List, describe, create, delete and alter topics'
 complete -c kpipe -n '__fish_use_subcommand' -a lag -d 'Consumer-group lag in records and time, with watch mode, Burrow-style status and CI thresholds'
 complete -c kpipe -n '__fish_use_subcommand' -a config -d 'Show the effective settings'
+complete -c kpipe -n '__fish_use_subcommand' -a version -d 'Versions of kpipe and its libraries, how it was built, the system: for bug reports'
 complete -c kpipe -n 'true' -s h -l help -r -d 'Print this help message and exit'
-complete -c kpipe -n 'true' -l version -r -d 'Display program version information and exit'
 complete -c kpipe -n 'true' -s b -l brokers -r -d 'Bootstrap brokers host:port[,host:port...] (env KPIPE_BROKERS)'
 complete -c kpipe -n 'true' -l profile -r -d 'Profile from the config file (env KPIPE_PROFILE)'
 complete -c kpipe -n 'true' -s X -r -d 'librdkafka property key=value (repeatable)'
@@ -17,6 +17,7 @@ complete -c kpipe -n 'true' -l timeout -r -d 'Connect and metadata timeout, e.g.
 complete -c kpipe -n 'true' -s v -l verbose -r -d 'More diagnostics; -vv and -vvv add librdkafka debug contexts'
 complete -c kpipe -n 'true' -s q -l quiet -r -d 'Only errors on stderr'
 complete -c kpipe -n 'true' -l color -r -a 'auto always never' -d 'Colour: auto, always, never (NO_COLOR honoured)'
+complete -c kpipe -n 'true' -l version -r -d 'Print kpipe"s version and git commit, librdkafka"s version and built-in features; -v adds the build and the system'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -s h -l help -r -d 'Print this help message and exit'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -a '(kpipe __complete topics 2>/dev/null)'
 complete -c kpipe -n '__fish_seen_subcommand_from produce' -F
@@ -161,3 +162,5 @@ complete -c kpipe -n '__fish_seen_subcommand_from config' -a show -d 'Effective 
 complete -c kpipe -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from show' -s h -l help -r -d 'Print this help message and exit'
 complete -c kpipe -n '__fish_seen_subcommand_from show' -s h -l help -r -d 'Print this help message and exit'
 complete -c kpipe -n '__fish_seen_subcommand_from show' -s o -l output -r -a 'table json' -d 'Output format: table or json'
+complete -c kpipe -n '__fish_seen_subcommand_from version' -s h -l help -r -d 'Print this help message and exit'
+complete -c kpipe -n '__fish_seen_subcommand_from version' -s o -l output -r -a 'table json' -d 'Output format: table or json'
