@@ -7,6 +7,7 @@ import filecmp
 import subprocess
 
 import kafkautil
+import shells
 
 
 def test_checked_in_docs_match_the_binary(run, tmp_path):
@@ -31,15 +32,8 @@ def test_man_pages_render(tmp_path, run):
 
 
 def bash_complete(kpipe_bin, brokers, words: list[str]) -> list[str]:
-    script = (
-        f"source {kafkautil.REPO_ROOT}/completions/kpipe.bash\n"
-        f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
-        "_kpipe; printf '%s\\n' \"${COMPREPLY[@]}\"\n"
-    )
-    r = subprocess.run(["bash", "-c", script], capture_output=True, timeout=30,
-                       env={"PATH": f"{kpipe_bin.parent}:/usr/bin:/bin", "KPIPE_BROKERS": brokers})
-    assert r.returncode == 0, r.stderr
-    return r.stdout.decode().split()
+    env = {"PATH": f"{kpipe_bin.parent}:/usr/bin:/bin", "KPIPE_BROKERS": brokers}
+    return shells.bash_complete(words, env, script=kafkautil.REPO_ROOT / "completions" / "kpipe.bash")
 
 
 def test_bash_completion_of_commands_flags_choices_and_topics(kpipe_bin, brokers, topic):
@@ -47,6 +41,7 @@ def test_bash_completion_of_commands_flags_choices_and_topics(kpipe_bin, brokers
     assert "topics" in bash_complete(kpipe_bin, brokers, ["kpipe", "to"])
     assert set(bash_complete(kpipe_bin, brokers, ["kpipe", "topics", ""])) >= {"create", "describe", "delete"}
     assert bash_complete(kpipe_bin, brokers, ["kpipe", "--color", ""]) == ["auto", "always", "never"]
+    assert bash_complete(kpipe_bin, brokers, ["kpipe", "-q", "to"]) == ["topics"]  # a flag takes no value
     assert bash_complete(kpipe_bin, brokers, ["kpipe", "topics", "describe", t[:-3]]) == [t]
 
 
@@ -62,3 +57,27 @@ def test_bash_completion_of_group_names(kpipe_bin, brokers, topic):
         c.close()
     assert group in bash_complete(kpipe_bin, brokers, ["kpipe", "lag", group[:-4]])
     assert group in bash_complete(kpipe_bin, brokers, ["kpipe", "consume", t, "--group", group[:-4]])
+
+
+def test_zsh_completion_stands_alone_on_fpath(kpipe_bin, tmp_path):
+    # Installed alone in a directory on $fpath (site-functions, vendor-completions), with
+    # no kpipe.bash beside it; the first TAB already completes.
+    fpath = tmp_path / "site-functions"
+    fpath.mkdir()
+    (fpath / "_kpipe").write_bytes((kafkautil.REPO_ROOT / "completions" / "_kpipe").read_bytes())
+    env = {"PATH": f"{kpipe_bin.parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    assert "kpipe topics " in shells.zsh_complete("kpipe top", env, fpath)
+    assert "kpipe --color " in shells.zsh_complete("kpipe --colo", env, fpath)
+    shown = shells.zsh_complete("kpipe topics de", env, fpath)
+    assert "delete" in shown and "describe" in shown
+
+
+def test_fish_completion_of_commands_and_choices(kpipe_bin, tmp_path):
+    vendor = tmp_path / "share" / "fish" / "vendor_completions.d"
+    vendor.mkdir(parents=True)
+    (vendor / "kpipe.fish").write_bytes((kafkautil.REPO_ROOT / "completions" / "kpipe.fish").read_bytes())
+    env = {"PATH": f"{kpipe_bin.parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "XDG_DATA_DIRS": f"{tmp_path / 'share'}:/usr/share"}
+    assert "topics" in shells.fish_complete("kpipe top", env)
+    assert {"create", "describe", "delete"} <= set(shells.fish_complete("kpipe topics ", env))
+    assert sorted(shells.fish_complete("kpipe --color ", env)) == ["always", "auto", "never"]  # no file names
