@@ -6,12 +6,6 @@ import subprocess
 import time
 
 
-def test_version_names_kpipe_and_librdkafka(run):
-    r = run("--version")
-    assert r.returncode == 0
-    assert r.stdout.startswith(b"kpipe ") and b"librdkafka 2." in r.stdout
-
-
 def test_bad_flag_is_usage_error_with_usage_line(run):
     r = run("topics", "list", "--no-such-flag")
     assert r.returncode == 2
