@@ -15,6 +15,8 @@ CI scripts and debugging topics by hand:
  * consume: records out as lossless JSON lines, with offsets, time ranges,
    consumer groups and jq filters; produce takes the lines back exactly;
  * tail: follow topics live;
+ * replay: recorded or past records back into a topic, as they were, at
+   their own pace or faster;
  * topics: list, describe, create, delete, alter;
  * lag: consumer-group lag in records and time, with thresholds for CI.
 
