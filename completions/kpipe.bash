@@ -2,7 +2,7 @@
 # Sets `words` (subcommands and flags) and `positional` (what arguments complete to) for a command path.
 _kpipe_node() {
     case "$1" in
-        "kpipe") words="produce consume tail replay topics lag config --help -h --version --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color "; positional="" ;;
+        "kpipe") words="produce consume tail replay topics lag config version --help -h --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color --version "; positional="" ;;
         "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --where --filter --map --schema --dead-letter --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
         "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output -o --format -f --time-format --where --filter --map --schema --dead-letter --count-by --sum --avg --min --max --top --window --max-keys --on-error --wait-for-topic --pipe-batch "; positional="topic" ;;
         "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format --where --filter --map --schema --dead-letter --count-by --sum --avg --min --max --top --window --max-keys --on-error "; positional="topic" ;;
@@ -17,6 +17,7 @@ _kpipe_node() {
         "kpipe lag") words="--help -h --topic -t --output -o --watch --count --window --max-lag --max-time-lag --no-time-lag "; positional="group" ;;
         "kpipe config") words="show --help -h "; positional="" ;;
         "kpipe config show") words="--help -h --output -o "; positional="" ;;
+        "kpipe version") words="--help -h --output -o "; positional="" ;;
     esac
 }
 _kpipe() {
@@ -30,14 +31,11 @@ _kpipe() {
         [[ " $words " == *" $w "* ]] && path="$path $w"
     done
     case "$path:$prev" in
-        "kpipe:--version") COMPREPLY=(); return ;;
         "kpipe:--brokers"|"kpipe:-b") COMPREPLY=(); return ;;
         "kpipe:--profile") COMPREPLY=(); return ;;
         "kpipe:-X") COMPREPLY=(); return ;;
         "kpipe:--config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe:--timeout") COMPREPLY=(); return ;;
-        "kpipe:--verbose"|"kpipe:-v") COMPREPLY=(); return ;;
-        "kpipe:--quiet"|"kpipe:-q") COMPREPLY=(); return ;;
         "kpipe:--color") COMPREPLY=($(compgen -W "auto always never " -- "$cur")); return ;;
         "kpipe produce:--format") COMPREPLY=($(compgen -W "json envelope text " -- "$cur")); return ;;
         "kpipe produce:--key"|"kpipe produce:-k") COMPREPLY=(); return ;;
@@ -45,27 +43,23 @@ _kpipe() {
         "kpipe produce:--key-delim") COMPREPLY=(); return ;;
         "kpipe produce:--header"|"kpipe produce:-H") COMPREPLY=(); return ;;
         "kpipe produce:--partition"|"kpipe produce:-p") COMPREPLY=(); return ;;
-        "kpipe produce:--ignore-partition") COMPREPLY=(); return ;;
         "kpipe produce:--where"|"kpipe produce:--filter") COMPREPLY=(); return ;;
         "kpipe produce:--map") COMPREPLY=(); return ;;
         "kpipe produce:--schema") COMPREPLY=(); return ;;
         "kpipe produce:--dead-letter") COMPREPLY=(); return ;;
         "kpipe produce:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
         "kpipe produce:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        "kpipe produce:--progress") COMPREPLY=(); return ;;
         "kpipe produce:--compression"|"kpipe produce:-z") COMPREPLY=($(compgen -W "none gzip snappy lz4 zstd " -- "$cur")); return ;;
         "kpipe produce:--linger") COMPREPLY=(); return ;;
         "kpipe produce:--batch-size") COMPREPLY=(); return ;;
         "kpipe produce:--delivery-timeout") COMPREPLY=(); return ;;
         "kpipe produce:--rate") COMPREPLY=(); return ;;
         "kpipe consume:--group"|"kpipe consume:-g") COMPREPLY=($(compgen -W "$(kpipe __complete groups 2>/dev/null)" -- "$cur")); return ;;
-        "kpipe consume:--no-commit") COMPREPLY=(); return ;;
         "kpipe consume:--commit-interval") COMPREPLY=(); return ;;
         "kpipe consume:--from") COMPREPLY=(); return ;;
         "kpipe consume:--until") COMPREPLY=(); return ;;
         "kpipe consume:--partition"|"kpipe consume:-p") COMPREPLY=(); return ;;
         "kpipe consume:--count"|"kpipe consume:-n") COMPREPLY=(); return ;;
-        "kpipe consume:--exit-at-end"|"kpipe consume:-e") COMPREPLY=(); return ;;
         "kpipe consume:--idle") COMPREPLY=(); return ;;
         "kpipe consume:--output"|"kpipe consume:-o") COMPREPLY=($(compgen -W "envelope value table json " -- "$cur")); return ;;
         "kpipe consume:--format"|"kpipe consume:-f") COMPREPLY=(); return ;;
@@ -83,13 +77,9 @@ _kpipe() {
         "kpipe consume:--window") COMPREPLY=(); return ;;
         "kpipe consume:--max-keys") COMPREPLY=(); return ;;
         "kpipe consume:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
-        "kpipe consume:--wait-for-topic") COMPREPLY=(); return ;;
-        "kpipe consume:--pipe-batch") COMPREPLY=(); return ;;
         "kpipe tail:--last"|"kpipe tail:-n") COMPREPLY=(); return ;;
         "kpipe tail:--since") COMPREPLY=(); return ;;
         "kpipe tail:--partition"|"kpipe tail:-p") COMPREPLY=(); return ;;
-        "kpipe tail:--wrap") COMPREPLY=(); return ;;
-        "kpipe tail:--stats") COMPREPLY=(); return ;;
         "kpipe tail:--time-format") COMPREPLY=($(compgen -W "ms iso " -- "$cur")); return ;;
         "kpipe tail:--where"|"kpipe tail:--filter") COMPREPLY=(); return ;;
         "kpipe tail:--map") COMPREPLY=(); return ;;
@@ -114,32 +104,22 @@ _kpipe() {
         "kpipe replay:--partition") COMPREPLY=(); return ;;
         "kpipe replay:--timestamp") COMPREPLY=($(compgen -W "keep now shift " -- "$cur")); return ;;
         "kpipe replay:--header"|"kpipe replay:-H") COMPREPLY=(); return ;;
-        "kpipe replay:--header-origin") COMPREPLY=(); return ;;
         "kpipe replay:--where") COMPREPLY=(); return ;;
-        "kpipe replay:--dry-run") COMPREPLY=(); return ;;
-        "kpipe replay:--allow-loop") COMPREPLY=(); return ;;
         "kpipe replay:--checkpoint") COMPREPLY=(); return ;;
         "kpipe replay:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe replay:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
-        "kpipe replay:--progress") COMPREPLY=(); return ;;
         "kpipe replay:--delivery-timeout") COMPREPLY=(); return ;;
         "kpipe replay:--compression"|"kpipe replay:-z") COMPREPLY=($(compgen -W "none gzip snappy lz4 zstd " -- "$cur")); return ;;
         "kpipe replay:--group"|"kpipe replay:-g") COMPREPLY=($(compgen -W "$(kpipe __complete groups 2>/dev/null)" -- "$cur")); return ;;
         "kpipe replay:--topic"|"kpipe replay:-t") COMPREPLY=($(compgen -W "$(kpipe __complete topics 2>/dev/null)" -- "$cur")); return ;;
         "kpipe replay:--partitions"|"kpipe replay:-p") COMPREPLY=(); return ;;
-        "kpipe replay:--execute") COMPREPLY=(); return ;;
         "kpipe replay:--output"|"kpipe replay:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe topics:--output"|"kpipe topics:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
-        "kpipe topics:--all"|"kpipe topics:-a") COMPREPLY=(); return ;;
         "kpipe topics list:--output"|"kpipe topics list:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
-        "kpipe topics list:--all"|"kpipe topics list:-a") COMPREPLY=(); return ;;
         "kpipe topics describe:--output"|"kpipe topics describe:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe topics create:--partitions"|"kpipe topics create:-p") COMPREPLY=(); return ;;
         "kpipe topics create:--replication-factor"|"kpipe topics create:-r") COMPREPLY=(); return ;;
         "kpipe topics create:--config"|"kpipe topics create:-c") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        "kpipe topics create:--if-not-exists") COMPREPLY=(); return ;;
-        "kpipe topics delete:--yes"|"kpipe topics delete:-y") COMPREPLY=(); return ;;
-        "kpipe topics delete:--if-exists") COMPREPLY=(); return ;;
         "kpipe topics alter:--config"|"kpipe topics alter:-c") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe topics alter:--delete-config"|"kpipe topics alter:-d") COMPREPLY=(); return ;;
         "kpipe topics add-partitions:--total") COMPREPLY=(); return ;;
@@ -150,8 +130,8 @@ _kpipe() {
         "kpipe lag:--window") COMPREPLY=(); return ;;
         "kpipe lag:--max-lag") COMPREPLY=(); return ;;
         "kpipe lag:--max-time-lag") COMPREPLY=(); return ;;
-        "kpipe lag:--no-time-lag") COMPREPLY=(); return ;;
         "kpipe config show:--output"|"kpipe config show:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
+        "kpipe version:--output"|"kpipe version:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
     esac
     _kpipe_node "$path"
     if [[ "$cur" != -* && ( "$positional" == topic || "$positional" == group ) ]]; then
