@@ -90,6 +90,7 @@ Result<int64_t> parse_time(std::string_view text) {
 
 std::string format_iso_utc(int64_t epoch_ms) {
     using namespace std::chrono;
+    if (epoch_ms < 0 || epoch_ms > max_iso_ms) return fmt::format("{}", epoch_ms);
     sys_time<milliseconds> tp{milliseconds{epoch_ms}};
     auto day = floor<days>(tp);
     year_month_day ymd{day};
