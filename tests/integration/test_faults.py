@@ -81,7 +81,8 @@ class Producing:
             pytest.fail(f"kpipe produce still running after {timeout}s; stderr:\n{self.stderr()[-3000:]}")
         self.writer.join(timeout=10)
         self.err.close()
-        assert self.write_error is None, f"writing kpipe's stdin failed: {self.write_error}"
+        assert self.write_error is None, (
+            f"writing kpipe's stdin failed ({self.write_error}); kpipe exited {rc}:\n{self.stderr()[-3000:]}")
         return rc, self.err_path.read_bytes()
 
     def stderr(self) -> str:
