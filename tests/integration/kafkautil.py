@@ -346,7 +346,13 @@ class LocalCluster:
         return meta.partitions
 
     def leader(self, topic: str, partition: int = 0) -> int:
-        return self.partitions(topic)[partition].leader
+        """The partition's leader (waits while the metadata has none)."""
+
+        def known():
+            p = self.partitions(topic).get(partition)
+            return p.leader if p is not None and p.leader >= 0 else None
+
+        return self.wait_until(f"a leader for {topic} [{partition}]", known, timeout=30)
 
     def live_nodes(self) -> set[int]:
         """Node ids in the cluster's metadata (fenced nodes are left out)."""

@@ -199,7 +199,7 @@ def test_produce_exactly_once_when_the_only_node_is_killed_and_restarted(kpipe_b
 def test_node_down_past_delivery_timeout_fails_records_into_failed_file_and_resend_completes(
     kpipe_bin, single_node, tmp_path, request
 ):
-    total = 300_000
+    total = 150_000
     topic = single_node.create_topic(unique_topic_name(request.node.name), partitions=3)
     failed = tmp_path / "failed.jsonl"
 
