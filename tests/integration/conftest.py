@@ -49,6 +49,13 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("fault") is not None)
 
 
+def pytest_terminal_summary(terminalreporter):
+    if kafkautil.FAULT_REPORT:
+        terminalreporter.section("faults: records sent, lost, duplicated; kpipe's exit code")
+        for row in kafkautil.FAULT_REPORT:
+            terminalreporter.write_line(row)
+
+
 @pytest.fixture(scope="session")
 def kpipe_bin() -> Path:
     path = Path(os.environ.get("KPIPE_BIN") or kafkautil.REPO_ROOT / "build" / "kpipe")

@@ -192,6 +192,11 @@ def end_offsets(brokers: str, topic: str, timeout: float = 10) -> dict[int, int]
 # --- counting records by content ------------------------------------------------
 
 
+# Rows "fault | sent N | lost N | duplicated N | exit N" that fault tests add; the
+# terminal summary (conftest.py) prints them after the run.
+FAULT_REPORT: list[str] = []
+
+
 class Tally(NamedTuple):
     """How the records read back compare with the unique ids that were sent."""
 

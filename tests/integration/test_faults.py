@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from kafkautil import LocalCluster, end_offsets, read_ids, tally_ids, unique_topic_name
+from kafkautil import FAULT_REPORT, LocalCluster, end_offsets, read_ids, tally_ids, unique_topic_name
 from test_produce import summary
 
 pytestmark = pytest.mark.fault
@@ -106,11 +106,13 @@ def wait_for_records(c: LocalCluster, topic: str, at_least: int, producing: Prod
     c.wait_until(f"{at_least} records in {topic}", enough, timeout, interval=0.05)
 
 
-def report(fault: str, tally, rc: int, **extra) -> None:
-    """The fault table row, printed (pytest -s or -rA shows it; scripts/test prints it)."""
-    dup = len(tally.duplicated)
+def report(fault: str, rc: int, tally=None, **extra) -> None:
+    """One row of the fault table, shown at the end of the run (kafkautil.FAULT_REPORT)."""
+    counts = f" | sent {tally.sent} | lost {len(tally.lost)} | duplicated {len(tally.duplicated)}" if tally else ""
     more = "".join(f", {k} {v}" for k, v in extra.items())
-    print(f"\nFAULT | {fault} | sent {tally.sent} | lost {len(tally.lost)} | duplicated {dup} | exit {rc}{more}")
+    row = f"FAULT | {fault}{counts} | exit {rc}{more}"
+    print(row)
+    FAULT_REPORT.append(row)
 
 
 def check_order_per_key(records) -> None:
@@ -174,7 +176,7 @@ def test_produce_exactly_once_while_the_partition_leader_is_killed_and_restarted
     rc, err, down = produce_through_fault(kpipe_bin, cluster, topic, total, Fault(cluster, leader), tmp_path)
     records = read_ids(cluster.brokers, topic)
     tally = tally_ids(range(total), ids_of(records))
-    report(f"3 nodes, leader of partition 0 (node {leader}) killed -9 and restarted", tally, rc,
+    report(f"3 nodes, leader of partition 0 (node {leader}) killed -9 and restarted", rc, tally,
            down_s=f"{down:.1f}")
     assert rc == 0, err.decode(errors="replace")[-3000:]
     assert summary(err)["delivered"] == total
@@ -189,7 +191,7 @@ def test_produce_exactly_once_when_the_only_node_is_killed_and_restarted(kpipe_b
                                           tmp_path)
     records = read_ids(single_node.brokers, topic)
     tally = tally_ids(range(total), ids_of(records))
-    report("1 node killed -9 and restarted", tally, rc, down_s=f"{down:.1f}")
+    report("1 node killed -9 and restarted", rc, tally, down_s=f"{down:.1f}")
     assert rc == 0, err.decode(errors="replace")[-3000:]
     assert summary(err)["delivered"] == total
     assert tally.exactly_once, str(tally)
@@ -228,7 +230,7 @@ def test_node_down_past_delivery_timeout_fails_records_into_failed_file_and_rese
     tally = tally_ids(range(total), ids_of(records))
     # kpipe counts the failed records the broker may have written (in flight when it died).
     maybe = sum(int(n) for n in re.findall(rb"kpipe: (\d+) record\(s\) failed: [^\n]*the broker may have written", err))
-    report("1 node down longer than --delivery-timeout 5s, --failed re-sent", tally, again.returncode,
+    report("1 node down longer than --delivery-timeout 5s, --failed re-sent", again.returncode, tally,
            first_exit=rc, failed=s["failed"], kpipe_said_maybe_written=maybe,
            in_topic_and_failed=len(set(before) & set(kept_ids)))
     assert again.returncode == 0, again.stderr.decode(errors="replace")[-3000:]
@@ -290,7 +292,7 @@ def kpipe(kpipe_bin, brokers: str, *args: str, timeout: float = 60) -> subproces
 def test_topics_describe_with_one_node_of_three_down(kpipe_bin, node_down):
     d = node_down
     res = kpipe(kpipe_bin, d.cluster.brokers, "topics", "describe", d.topic, "-o", "json")
-    print(f"\nFAULT | topics describe, node {d.node} of 3 down | exit {res.returncode}")
+    report(f"topics describe, node {d.node} of 3 down", res.returncode)
     assert res.returncode == 0, res.stderr
     [doc] = json.loads(res.stdout)
     for p in doc["partitions"]:
@@ -304,7 +306,7 @@ def test_topics_describe_with_one_node_of_three_down(kpipe_bin, node_down):
 def test_lag_with_one_node_of_three_down(kpipe_bin, node_down):
     d = node_down
     res = kpipe(kpipe_bin, d.cluster.brokers, "lag", d.group, "-o", "json")
-    print(f"\nFAULT | lag, node {d.node} of 3 down | exit {res.returncode}")
+    report(f"lag, node {d.node} of 3 down", res.returncode)
     assert res.returncode == 0, res.stderr
     [g] = json.loads(res.stdout)["groups"]
     got = {p["partition"]: (p["committed"], p["end"], p["lag"]) for p in g["partitions"]}
@@ -349,7 +351,7 @@ def test_topics_describe_right_after_a_leader_dies_waits_for_the_new_leader(kpip
     node = cluster.leader(topic, 0)
     cluster.kill(node)
     res = kpipe(kpipe_bin, cluster.brokers, "--timeout", "30s", "topics", "describe", topic, "-o", "json")
-    print(f"\nFAULT | topics describe, leader node {node} just killed | exit {res.returncode}")
+    report(f"topics describe, leader node {node} just killed", res.returncode)
     assert res.returncode == 0, res.stderr
     [doc] = json.loads(res.stdout)
     assert all(p["leader"] != node for p in doc["partitions"])
