@@ -238,6 +238,8 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
                 if (v.get_string().get(s)) return bad("expected a string");
                 auto ts = parse_time(s);
                 if (!ts) return bad(ts.error().message);
+                // Negative would read as "no timestamp" (-1) or pass unchecked: produce would send now.
+                if (*ts < 0) return bad(fmt::format("{} is before 1970: Kafka timestamps cannot be negative", *ts));
                 r.timestamp = *ts;
             } else {
                 return bad("expected epoch milliseconds or an ISO-8601 string");

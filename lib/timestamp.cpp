@@ -85,11 +85,14 @@ Result<int64_t> parse_time(std::string_view text) {
     year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!ymd.ok()) return bad();
     auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms} - minutes{offset_min};
-    return duration_cast<milliseconds>(tp.time_since_epoch()).count();
+    int64_t epoch_ms = duration_cast<milliseconds>(tp.time_since_epoch()).count();
+    if (epoch_ms < min_iso_ms || epoch_ms > max_iso_ms) return bad();  // e.g. 0000-01-01T00:00+01:00
+    return epoch_ms;
 }
 
 std::string format_iso_utc(int64_t epoch_ms) {
     using namespace std::chrono;
+    if (epoch_ms < min_iso_ms || epoch_ms > max_iso_ms) return fmt::format("{}", epoch_ms);
     sys_time<milliseconds> tp{milliseconds{epoch_ms}};
     auto day = floor<days>(tp);
     year_month_day ymd{day};

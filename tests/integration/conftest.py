@@ -18,6 +18,15 @@ Fixtures:
                 deleted when the test ends
     read_topic  read_topic(name) -> [Record(partition, offset, key, value,
                 headers, timestamp)] read by an independent consumer
+
+Fault injection (tests marked `fault`, run last; each cluster is started on first
+use in a state dir of its own next to scripts/kafka-local's, and stopped at the end
+of the session; it cannot start: the test fails):
+    cluster      a 3-node kafkautil.LocalCluster (replication factor 3,
+                 min.insync.replicas=2) with kill/stop_node/start_node/restart(N),
+                 leader(), wait_fenced(), wait_in_sync(); every node runs when a
+                 test starts and again after it
+    single_node  the same for a 1-node cluster (kill and restart with its data)
 """
 
 from __future__ import annotations
@@ -28,6 +37,23 @@ from pathlib import Path
 
 import kafkautil  # found next to this file (pytest's default "prepend" import mode)
 import pytest
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fault: kills or restarts brokers of a cluster of its own (run last)")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Fault tests start clusters of their own: run them after the rest, so those
+    # JVMs run only while they are needed.
+    items.sort(key=lambda item: item.get_closest_marker("fault") is not None)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if kafkautil.FAULT_REPORT:
+        terminalreporter.section("faults: records sent, lost, duplicated; kpipe's exit code")
+        for row in kafkautil.FAULT_REPORT:
+            terminalreporter.write_line(row)
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +144,41 @@ def read_topic(brokers: str):
         return kafkautil.read_all(brokers, name, timeout=timeout, **kwargs)
 
     return _read
+
+
+def _own_cluster(name: str, nodes: int):
+    state_dir = Path(f"{kafkautil.kafka_local_dir()}-{name}")
+    c = kafkautil.LocalCluster(state_dir, nodes)
+    try:
+        c.start()
+    except Exception as e:  # noqa: BLE001 - a fault test without its cluster fails
+        pytest.fail(f"cannot start a {nodes}-node cluster in {state_dir}: {e}", pytrace=False)
+    yield c
+    if c.started_here:
+        c.stop()
+
+
+@pytest.fixture(scope="session")
+def _cluster3():
+    yield from _own_cluster("cluster3", 3)
+
+
+@pytest.fixture(scope="session")
+def _single_node():
+    yield from _own_cluster("single", 1)
+
+
+@pytest.fixture
+def cluster(_cluster3):
+    """A 3-node cluster with every node running (also after the test)."""
+    _cluster3.start_stopped_nodes()
+    yield _cluster3
+    _cluster3.start_stopped_nodes()
+
+
+@pytest.fixture
+def single_node(_single_node):
+    """A 1-node cluster of its own, running (also after the test)."""
+    _single_node.start_stopped_nodes()
+    yield _single_node
+    _single_node.start_stopped_nodes()

@@ -9,10 +9,13 @@ confluent_kafka), never through kpipe, so a test can check kpipe's work.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,6 +23,9 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from confluent_kafka.admin import AdminClient, NewTopic
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# For clients that expect a node to be down: librdkafka logs no connection errors.
+QUIET = {"log_level": 0}
 
 
 class Record(NamedTuple):
@@ -147,24 +153,250 @@ def read_all(
                 raise TimeoutError(
                     f"read_all({topic}): end of partitions {sorted(pending)} not reached in {timeout}s"
                 )
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
-                    pending.discard(msg.partition())
-                    continue
-                raise KafkaException(msg.error())
-            records.append(
-                Record(
-                    partition=msg.partition(),
-                    offset=msg.offset(),
-                    key=msg.key(),
-                    value=msg.value(),
-                    headers=list(msg.headers() or []),
-                    timestamp=msg.timestamp()[1],
+            for msg in consumer.consume(10_000, 0.5):
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        pending.discard(msg.partition())
+                        continue
+                    raise KafkaException(msg.error())
+                records.append(
+                    Record(
+                        partition=msg.partition(),
+                        offset=msg.offset(),
+                        key=msg.key(),
+                        value=msg.value(),
+                        headers=list(msg.headers() or []),
+                        timestamp=msg.timestamp()[1],
+                    )
                 )
-            )
         return sorted(records, key=lambda r: (r.partition, r.offset))
     finally:
         consumer.close()
+
+
+def end_offsets(brokers: str, topic: str, timeout: float = 10) -> dict[int, int]:
+    """The high watermark of every partition of `topic`."""
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": "kpipe-test-marks", **QUIET})
+    try:
+        meta = consumer.list_topics(topic=topic, timeout=timeout).topics[topic]
+        if meta.error is not None:
+            raise KafkaException(meta.error)
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout, cached=False)[1]
+            for p in sorted(meta.partitions)
+        }
+    finally:
+        consumer.close()
+
+
+# --- counting records by content ------------------------------------------------
+
+
+# Rows "fault | sent N | lost N | duplicated N | exit N" that fault tests add; the
+# terminal summary (conftest.py) prints them after the run.
+FAULT_REPORT: list[str] = []
+
+
+class Tally(NamedTuple):
+    """How the records read back compare with the unique ids that were sent."""
+
+    sent: int
+    read: int
+    lost: list  # ids sent and not read back
+    duplicated: dict  # id -> times read, for ids read more than once
+    unexpected: list  # ids read back that were never sent
+
+    @property
+    def exactly_once(self) -> bool:
+        return not self.lost and not self.duplicated and not self.unexpected
+
+    @property
+    def at_least_once(self) -> bool:
+        return not self.lost and not self.unexpected
+
+    def __str__(self) -> str:
+        extra = sum(n - 1 for n in self.duplicated.values())
+        return (
+            f"sent {self.sent}, read back {self.read}, lost {len(self.lost)}, "
+            f"duplicated {len(self.duplicated)} ({extra} extra copies), unexpected {len(self.unexpected)}"
+            + (f"; first lost {self.lost[:5]}" if self.lost else "")
+            + (f"; first duplicated {sorted(self.duplicated)[:5]}" if self.duplicated else "")
+        )
+
+
+def tally_ids(sent_ids, read_ids) -> Tally:
+    """Counts every sent id in the ids read back: lost, duplicated, unexpected."""
+    sent = set(sent_ids)
+    seen = Counter(read_ids)
+    return Tally(
+        sent=len(sent),
+        read=sum(seen.values()),
+        lost=sorted(sent - seen.keys()),
+        duplicated={i: n for i, n in seen.items() if n > 1 and i in sent},
+        unexpected=sorted(i for i in seen if i not in sent),
+    )
+
+
+def json_field(name: str):
+    """An id_of for JSON values: the value's field `name`."""
+    return lambda value: json.loads(value)[name]
+
+
+def read_ids(brokers: str, topic: str, id_of=json_field("id"), timeout: float = 120) -> list[Record]:
+    """Every record of `topic` (sorted by partition, offset), checked to carry an id."""
+    records = read_all(brokers, topic, timeout=timeout)
+    for r in records:
+        id_of(r.value)  # raises on a record without an id
+    return records
+
+
+# --- a cluster of its own, driven by scripts/kafka-local --------------------------
+
+KAFKA_LOCAL = REPO_ROOT / "scripts" / "kafka-local"
+
+
+class LocalCluster:
+    """A scripts/kafka-local cluster (1 or more nodes) in its own state dir.
+
+    Faults go through the script's verbs: kill (SIGKILL), stop_node (controlled
+    shutdown), start_node and restart (with the node's data). Waits are for
+    conditions (metadata, ISR), never for fixed times.
+    """
+
+    def __init__(self, state_dir: Path, nodes: int):
+        self.state_dir = Path(state_dir)
+        self.nodes = nodes
+        self.started_here = False
+        self._admin: AdminClient | None = None
+
+    def _script(self, *args: str, timeout: float = 240) -> str:
+        env = {**os.environ, "KPIPE_KAFKA_DIR": str(self.state_dir)}
+        p = subprocess.run(
+            [str(KAFKA_LOCAL), *args], env=env, capture_output=True, text=True, timeout=timeout
+        )
+        if p.returncode != 0 and not (args[0] == "status" and p.returncode in (3, 4)):
+            raise RuntimeError(
+                f"scripts/kafka-local {' '.join(args)} (KPIPE_KAFKA_DIR={self.state_dir}) "
+                f"exited {p.returncode}:\n{p.stdout}{p.stderr}"
+            )
+        return p.stdout
+
+    def status(self) -> dict[int, bool]:
+        """Node id -> running, as `scripts/kafka-local status` lists them."""
+        nodes = {}
+        for line in self._script("status").splitlines():
+            m = re.match(r"node (\d+) (running|stopped) ", line)
+            if m:
+                nodes[int(m[1])] = m[2] == "running"
+        return nodes
+
+    def start(self) -> None:
+        """Starts the cluster unless it runs already with every node (then it is kept)."""
+        status = self.status()
+        if len(status) == self.nodes and all(status.values()):
+            return
+        if any(status.values()):
+            self._script("stop")
+        self._script("start", "--brokers", str(self.nodes))
+        self.started_here = True
+
+    def stop(self) -> None:
+        self._script("stop")
+
+    @property
+    def brokers(self) -> str:
+        return (self.state_dir / "brokers").read_text().strip()
+
+    def address(self, node: int) -> str:
+        return self.brokers.split(",")[node - 1]
+
+    def kill(self, node: int) -> None:
+        self._script("kill", str(node))
+
+    def stop_node(self, node: int) -> None:
+        self._script("stop-node", str(node))
+
+    def start_node(self, node: int) -> None:
+        self._script("start-node", str(node))
+
+    def restart(self, node: int) -> None:
+        self._script("restart", str(node))
+
+    def start_stopped_nodes(self) -> None:
+        for node, running in self.status().items():
+            if not running:
+                self.start_node(node)
+
+    def admin(self) -> AdminClient:
+        """One admin client for the cluster (its connection errors to down nodes not logged)."""
+        if self._admin is None:
+            self._admin = AdminClient({"bootstrap.servers": self.brokers, **QUIET})
+        return self._admin
+
+    def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
+                     config: dict[str, str] | None = None, timeout: float = 30) -> str:
+        """Creates a topic and waits until every partition has a leader and a full ISR."""
+        rf = replication_factor or min(self.nodes, 3)
+        admin = self.admin()
+        new = NewTopic(name, num_partitions=partitions, replication_factor=rf, config=config or {})
+        admin.create_topics([new], operation_timeout=timeout)[name].result(timeout=timeout)
+        self.wait_in_sync(name, timeout=timeout)
+        return name
+
+    def partitions(self, topic: str):
+        """PartitionMetadata per partition id (leader, replicas, isrs), fresh from the cluster."""
+        meta = self.admin().list_topics(topic=topic, timeout=10).topics.get(topic)
+        if meta is None or meta.error is not None:
+            return {}
+        return meta.partitions
+
+    def leader(self, topic: str, partition: int = 0) -> int:
+        """The partition's leader (waits while the metadata has none)."""
+
+        def known():
+            p = self.partitions(topic).get(partition)
+            return p.leader if p is not None and p.leader >= 0 else None
+
+        return self.wait_until(f"a leader for {topic} [{partition}]", known, timeout=30)
+
+    def live_nodes(self) -> set[int]:
+        """Node ids in the cluster's metadata (fenced nodes are left out)."""
+        return set(self.admin().list_topics(timeout=10).brokers)
+
+    def wait_until(self, what: str, condition, timeout: float = 60, interval: float = 0.2):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                result = condition()
+            except KafkaException:
+                result = None
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what}: not reached within {timeout}s")
+            time.sleep(interval)
+
+    def wait_in_sync(self, topic: str, timeout: float = 60) -> None:
+        """Until every partition of `topic` has a leader and all its replicas in the ISR."""
+
+        def in_sync():
+            parts = self.partitions(topic)
+            return parts and all(
+                p.leader >= 0 and sorted(p.isrs) == sorted(p.replicas) for p in parts.values()
+            )
+
+        self.wait_until(f"every replica of {topic} in sync", in_sync, timeout)
+
+    def wait_fenced(self, node: int, topic: str | None = None, timeout: float = 60) -> None:
+        """Until the cluster has dropped `node`: gone from the metadata, leader of nothing
+        in `topic` and out of its ISRs."""
+
+        def fenced():
+            if node in self.live_nodes():
+                return False
+            if topic is None:
+                return True
+            parts = self.partitions(topic)
+            return parts and all(p.leader != node and node not in p.isrs for p in parts.values())
+
+        self.wait_until(f"node {node} fenced", fenced, timeout)

@@ -48,3 +48,20 @@ TEST_CASE("parse_time") {
     }
     CHECK(format_iso_utc(1764000000123) == "2025-11-24T16:00:00.123Z");
 }
+
+// Found by fuzzing (tests/fuzz/corpus/time): epoch ms past year 9999 formatted as a
+// negative year, which no reader takes back.
+TEST_CASE("format_iso_utc writes epoch ms past year 9999 as digits, which parse_time reads back") {
+    CHECK(format_iso_utc(0) == "1970-01-01T00:00:00.000Z");
+    CHECK(format_iso_utc(-1000) == "1969-12-31T23:59:59.000Z");
+    CHECK(*parse_time("1012-11-24") == -30203280000000);
+    CHECK(format_iso_utc(-30203280000000) == "1012-11-24T00:00:00.000Z");
+    CHECK(format_iso_utc(min_iso_ms) == "0000-01-01T00:00:00.000Z");
+    CHECK(*parse_time("0000-01-01T00:00:00Z") == min_iso_ms);
+    CHECK_FALSE(parse_time("0000-01-01T00:00:00+01:00").has_value());
+    CHECK_FALSE(parse_time("9999-12-31T23:59:59-01:00").has_value());
+    CHECK(format_iso_utc(max_iso_ms) == "9999-12-31T23:59:59.999Z");
+    CHECK(format_iso_utc(max_iso_ms + 1) == "253402300800000");
+    CHECK(format_iso_utc(1764000017640000246) == "1764000017640000246");
+    CHECK(*parse_time(format_iso_utc(1764000017640000246)) == 1764000017640000246);
+}

@@ -104,6 +104,8 @@ TEST_CASE("envelope reader accepts ISO timestamps and rejects bad lines naming t
         {R"({"value":"x","value_encoding":"hex"})", "unknown value_encoding"},
         {R"({"value":"!!","value_encoding":"base64"})", "invalid base64"},
         {R"({"value":1,"timestamp":"yesterday"})", "field 'timestamp'"},
+        {R"({"value":1,"timestamp":"1012-11-24T16:00:00.123Z"})", "is before 1970"},
+        {R"({"value":1,"timestamp":"1969-12-31T23:59:59.999Z"})", "-1 is before 1970"},
         {R"({"value":1,"partition":"one"})", "field 'partition'"},
         {R"({"value":1,"headers":[["a"]]})", "headers"},
         {R"({"value":1,"headers":[[1,"x"]]})", "header name"},
