@@ -226,8 +226,9 @@ Result<void> TopicSource::start(const std::vector<TopicPartition>& tps, bool gro
     if (!starts) return std::unexpected(starts.error());
     have_assignment_ = true;
     first_assignment_taken_ = true;
-    if (grouped && s_.verbosity >= 1)
-        fmt::print(stderr, "kpipe: group '{}' assigned {} partition(s){}{}\n", *o_.group, tps.size(),
+    if (s_.verbosity >= 1)
+        fmt::print(stderr, "kpipe: {} {} partition(s){}{}\n",
+                   grouped ? fmt::format("group '{}' assigned", *o_.group) : std::string("reading"), tps.size(),
                    tps.empty() ? "" : ": ", list_of(tps));
     if (auto a = grouped ? c_.accept(*starts) : c_.assign(*starts); !a) return a;
     std::vector<TopicPartition> finished;
@@ -457,6 +458,11 @@ Result<void> TopicSource::tick() {
         next_reach_check_ = clock::now() + std::chrono::seconds(1);
         if (c_.reachable(Millis(200))) note_outage(false);
     }
+    // A run with an end gives up when the brokers stay away longer than the timeout; a
+    // run that follows a topic live waits for them.
+    if (down_ && !endless() && clock::now() - down_since_ >= s_.timeout)
+        return fail(Exit::connect, "lost the brokers at {} for longer than the timeout ({}): {}", s_.brokers(),
+                    format_duration(s_.timeout), c_.client().last_error());
     return store();
 }
 

@@ -16,6 +16,7 @@ import re
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import NamedTuple
 
@@ -356,3 +357,83 @@ def test_topics_describe_right_after_a_leader_dies_waits_for_the_new_leader(kpip
     assert res.returncode == 0, res.stderr
     [doc] = json.loads(res.stdout)
     assert all(p["leader"] != node for p in doc["partitions"])
+
+
+# --- readers across a broker restart -------------------------------------------------------
+
+
+def values_of(lines: list[bytes], field: str | None = None) -> list[int]:
+    out = []
+    for line in lines:
+        doc = json.loads(line)
+        out.append((doc["value"] if field else doc)["id"])
+    return out
+
+
+def test_consume_group_and_tail_carry_on_across_a_broker_restart(kpipe_bin, single_node, request):
+    """The only node is killed -9 and restarted while a group member and a tail read. tail
+    goes on without losing or repeating a record; the group member reads every record at
+    least once. Both said the brokers were gone, and back."""
+    from streams import Running, produce
+
+    c = single_node
+    topic = c.create_topic(unique_topic_name(request.node.name), partitions=3)
+    group = f"kpipe-fault-{uuid.uuid4().hex[:8]}"
+    member = Running(kpipe_bin, c.brokers, "consume", topic, "-g", group, "--output", "value", "-v")
+    tail = Running(kpipe_bin, c.brokers, "tail", topic, "-v")
+    first, second = 3000, 3000
+    try:
+        tail.wait_stderr(lambda err: any("reading 3 partition(s)" in l for l in err))  # tail starts at the end
+        produce(c.brokers, topic, [dict(value=json.dumps({"id": i}).encode(), partition=i % 3) for i in range(first)])
+        member.wait_lines(first, timeout=120)
+        tail.wait_lines(first, timeout=120)
+        t0 = time.monotonic()
+        c.kill(1)
+        member.wait_stderr(lambda err: any("cannot reach the brokers" in l for l in err), timeout=120)
+        c.start_node(1)
+        down = time.monotonic() - t0
+        produce(c.brokers, topic, [dict(value=json.dumps({"id": i}).encode(), partition=i % 3)
+                                   for i in range(first, first + second)])
+        tail.wait_lines(first + second, timeout=180)
+        deadline = time.monotonic() + 180
+        while len(set(values_of(member.lines))) < first + second:
+            assert time.monotonic() < deadline, f"member read {len(set(values_of(member.lines)))}"
+            member.wait_lines(len(member.lines) + 1, timeout=max(1, deadline - time.monotonic()))
+        member.wait_stderr(lambda err: any("reachable again" in l for l in err), timeout=60)
+        assert tail.interrupt() == 0, tail.err_lines[-20:]
+        assert member.interrupt() == 0, member.err_lines[-20:]
+    finally:
+        tail.kill()
+        member.kill()
+    sent = range(first + second)
+    tail_tally = tally_ids(sent, values_of(tail.lines, "value"))
+    member_tally = tally_ids(sent, values_of(member.lines))
+    report("1 node killed -9 and restarted under tail", 0, tail_tally, down_s=f"{down:.1f}")
+    report("1 node killed -9 and restarted under consume -g", 0, member_tally, down_s=f"{down:.1f}")
+    assert tail_tally.exactly_once, str(tail_tally)
+    assert not member_tally.lost and not member_tally.unexpected, str(member_tally)
+
+
+def test_a_bounded_consume_exits_4_when_the_brokers_stay_away(kpipe_bin, single_node, request):
+    """With an end to reach (--until), consume gives up when the brokers are gone longer
+    than --timeout: exit 4 naming them; what it read before is written."""
+    from streams import Running, produce
+
+    c = single_node
+    topic = c.create_topic(unique_topic_name(request.node.name), partitions=1)
+    produce(c.brokers, topic, [dict(value=json.dumps({"id": i}).encode()) for i in range(100)])
+    k = Running(kpipe_bin, c.brokers, "consume", topic, "--until", "1000", "--output", "value", "--timeout", "5s")
+    try:
+        k.wait_lines(100, timeout=60)
+        t0 = time.monotonic()
+        c.stop_node(1)
+        rc = k.proc.wait(timeout=120)
+        took = time.monotonic() - t0
+    finally:
+        k.kill()
+        c.start_stopped_nodes()
+    report("the only node stopped under a bounded consume", rc, None, gave_up_after_s=f"{took:.1f}")
+    err = "".join(k.err_lines)
+    assert rc == 4, err
+    assert f"lost the brokers at {c.brokers}" in err, err
+    assert sorted(values_of(k.lines)) == list(range(100))
