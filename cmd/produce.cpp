@@ -1,6 +1,10 @@
 // kpipe produce: input lines (JSON events, envelopes or text) into a topic, with the truth
 // about every record: delivered, or reported with its file:line and the reason (and kept
 // in --failed, ready to re-send). Source: lib/line_source; writer: lib/topic_writer.
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "command.hpp"
 #include "event_fields.hpp"
 #include "line_source.hpp"
@@ -96,6 +100,10 @@ Exit run_produce(const Settings& s, const ProduceOptions& o) {
     LineSource source(line_options(o, writer->max_record(), cancel), places);
     ok_or_throw(source.open());
     ok_or_throw(writer->check_topic());
+    bool from_stdin = o.files.empty() || std::find(o.files.begin(), o.files.end(), "-") != o.files.end();
+    if (from_stdin && isatty(STDIN_FILENO) && !s.quiet)
+        fmt::print(stderr, "kpipe: reading {} lines from the terminal; end with Ctrl-D\n",
+                   o.format == LineFormat::json ? "JSON" : o.format == LineFormat::envelope ? "envelope" : "text");
 
     std::optional<FieldPath> key, timestamp;
     if (!o.key_path.empty()) key = value_or_throw(FieldPath::parse(o.key_path));
