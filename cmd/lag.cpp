@@ -179,6 +179,7 @@ std::string render(const std::vector<GroupView>& views, const Style& st, bool wi
 // Exit code for a sample: missing groups, then thresholds; offenders listed on stderr.
 Exit check(const kafka::LagSnapshot& snap, const lag::Limits& limits, const Settings& s, bool watching) {
     for (const auto& g : snap.missing) fmt::print(stderr, "kpipe: consumer group '{}' does not exist\n", g);
+    for (const auto& n : snap.nodes_down) fmt::print(stderr, "kpipe: warning: {}\n", n);
     if (!snap.missing.empty()) return Exit::not_found;
     auto bad = lag::offenders(snap.groups, limits);
     for (const auto& b : bad) {

@@ -102,13 +102,21 @@ Exit run_list(const Settings& s, const TopicsOptions& o) {
 Exit run_describe(const Settings& s, const TopicsOptions& o) {
     auto client = value_or_throw(Client::create(s, Role::admin));
     auto info = value_or_throw(client.cluster());
+    std::vector<std::vector<kafka::Watermark>> all_marks;
+    std::vector<std::vector<kafka::ConfigEntry>> all_configs;
+    for (const auto& name : o.topics) {
+        all_marks.push_back(value_or_throw(kafka::watermarks(client, partitions_of(require_topic(info, name)))));
+        all_configs.push_back(value_or_throw(kafka::describe_topic_config(client, name)));
+    }
+    // Asking the leaders may have waited for a new one to be elected: show the cluster as it is now.
+    info = value_or_throw(client.cluster());
     ordered_json docs = ordered_json::array();
     std::string text;
     Style style{use_color(s, stdout)};
-    for (const auto& name : o.topics) {
-        const auto& t = require_topic(info, name);
-        auto marks = value_or_throw(kafka::watermarks(client, partitions_of(t)));
-        auto configs = value_or_throw(kafka::describe_topic_config(client, name));
+    for (size_t k = 0; k < o.topics.size(); ++k) {
+        const auto& t = require_topic(info, o.topics[k]);
+        const auto& marks = all_marks[k];
+        const auto& configs = all_configs[k];
         if (o.format == Format::json) {
             ordered_json parts = ordered_json::array();
             for (size_t i = 0; i < t.partitions.size(); ++i) {
@@ -148,6 +156,7 @@ Exit run_describe(const Settings& s, const TopicsOptions& o) {
         text += "\n";
     }
     print_stdout(o.format == Format::json ? docs.dump() + "\n" : text);
+    for (const auto& n : info.nodes_down(o.topics)) fmt::print(stderr, "kpipe: warning: {}\n", n);
     return Exit::ok;
 }
 

@@ -2,7 +2,10 @@
 #include "kafka/handle.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
+#include "duration.hpp"
 #include "kafka/admin_call.hpp"
 
 namespace kpipe::kafka {
@@ -19,24 +22,66 @@ std::vector<Outcome> outcomes(const rd_kafka_topic_result_t** res, size_t n) {
     return out;
 }
 
+void refresh_metadata(Client& c) {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (!rd_kafka_metadata(Handle::of(c), 0, nullptr, &md, 1000)) MetadataPtr{md};
+}
+
+// Answers a partition's leader gives for a moment after a leader dies or moves, or
+// just after the topic was created: asked again (with fresh metadata) until --timeout.
+bool transient(rd_kafka_resp_err_t err) {
+    switch (err) {
+        case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+        case RD_KAFKA_RESP_ERR__TRANSPORT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+            return true;
+        default:
+            return false;
+    }
+}
+
 Result<std::vector<int64_t>> list_offsets(Client& c, const std::vector<TopicPartition>& tps,
                                           const std::vector<int64_t>& query) {
-    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
-    for (size_t i = 0; i < tps.size(); ++i)
-        rd_kafka_topic_partition_list_add(list.get(), tps[i].topic.c_str(), tps[i].partition)->offset = query[i];
     if (tps.empty()) return std::vector<int64_t>{};
-    auto err = rd_kafka_offsets_for_times(Handle::of(c), list.get(), static_cast<int>(c.settings().timeout.count()));
-    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
-        return std::unexpected(c.connect_error("list offsets"));
-    if (err) return fail(exit_for(err), "list offsets: {}", err_name(err));
-    std::vector<int64_t> out(tps.size(), -1);
-    for (int i = 0; i < list->cnt; ++i) {
-        const auto& e = list->elems[i];
-        if (e.err && e.err != RD_KAFKA_RESP_ERR_NO_ERROR)
-            return fail(exit_for(e.err), "list offsets of {} [{}]: {}", e.topic, e.partition, err_name(e.err));
-        out[static_cast<size_t>(i)] = e.offset;
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + c.settings().timeout;
+    for (int attempt = 0;; ++attempt) {
+        PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
+        for (size_t i = 0; i < tps.size(); ++i)
+            rd_kafka_topic_partition_list_add(list.get(), tps[i].topic.c_str(), tps[i].partition)->offset = query[i];
+        // A request to a leader that just died waits for it: ask in short slices.
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+        auto err = rd_kafka_offsets_for_times(Handle::of(c), list.get(), static_cast<int>(std::clamp<int64_t>(left, 1, 2500)));
+        const rd_kafka_topic_partition_t* bad = nullptr;
+        for (int i = 0; !err && i < list->cnt; ++i)
+            if (list->elems[i].err) bad = &list->elems[i];
+        if (!err && !bad) {
+            std::vector<int64_t> out;
+            for (int i = 0; i < list->cnt; ++i) out.push_back(list->elems[i].offset);
+            return out;
+        }
+        auto why = err ? err : bad->err;
+        if (transient(why) && clock::now() + std::chrono::milliseconds(200) < deadline) {
+            refresh_metadata(c);  // so that the next attempt asks the partition's new leader
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * (attempt + 1), 500)));
+            continue;
+        }
+        if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
+            return std::unexpected(c.connect_error("list offsets"));
+        if (err) return fail(transient(err) ? Exit::connect : exit_for(err), "list offsets: {}", err_name(err));
+        if (transient(bad->err))
+            return fail(Exit::connect, "list offsets of {} [{}]: no answer from its leader within {}: {}", bad->topic,
+                        bad->partition, format_duration(c.settings().timeout), err_name(bad->err));
+        return fail(exit_for(bad->err), "list offsets of {} [{}]: {}", bad->topic, bad->partition, err_name(bad->err));
     }
-    return out;
 }
 
 }  // namespace
@@ -113,13 +158,31 @@ Result<Outcome> add_partitions(Client& c, const std::string& topic, int total) {
     return out.front();
 }
 
+namespace {
+
+// A topic's configs. The request goes to one broker, which may be a node that just
+// died: it is asked in short slices, again until --timeout.
+Result<EventPtr> describe_configs(Client& c, const std::string& topic) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + c.settings().timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+        auto call = prepare(c, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, static_cast<int>(std::clamp<int64_t>(left, 1, 3000)));
+        if (!call) return std::unexpected(call.error());
+        ConfigResourcePtr res(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+        rd_kafka_ConfigResource_t* raw = res.get();
+        rd_kafka_DescribeConfigs(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
+        auto ev = wait_result(c, *call, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, "describe configs");
+        if (ev || ev.error().code != Exit::connect || clock::now() + std::chrono::milliseconds(200) >= deadline)
+            return ev;
+        refresh_metadata(c);
+    }
+}
+
+}  // namespace
+
 Result<std::vector<ConfigEntry>> describe_topic_config(Client& c, const std::string& topic) {
-    auto call = prepare(c, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-    if (!call) return std::unexpected(call.error());
-    ConfigResourcePtr res(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
-    rd_kafka_ConfigResource_t* raw = res.get();
-    rd_kafka_DescribeConfigs(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
-    auto ev = wait_result(c, *call, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, "describe configs");
+    auto ev = describe_configs(c, topic);
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;
     auto rs = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev->get()), &n);
@@ -172,7 +235,25 @@ Result<void> alter_topic_config(Client& c, const std::string& topic, const Prope
     if (n == 1)
         if (auto err = rd_kafka_ConfigResource_error(rs[0]))
             return fail(exit_for(err), "topic {}: {}", topic, rd_kafka_ConfigResource_error_string(rs[0]));
-    return {};
+    // The brokers apply the change a moment later. Return once it shows, so that the next
+    // alter (which starts from what the topic has) does not undo this one.
+    const auto deadline = std::chrono::steady_clock::now() + c.settings().timeout;
+    for (;;) {
+        auto now = describe_topic_config(c, topic);
+        if (!now) return std::unexpected(now.error());
+        size_t same = 0, dynamic = 0;
+        for (const auto& e : *now) {
+            if (e.source != "dynamic_topic_config") continue;
+            ++dynamic;
+            auto it = next.find(e.name);
+            same += it != next.end() && (e.is_sensitive || e.value == it->second);
+        }
+        if (same == next.size() && dynamic == next.size()) return {};
+        if (std::chrono::steady_clock::now() >= deadline)
+            return fail(Exit::connect, "topic {}: the new configs were accepted but not in force within {}", topic,
+                        format_duration(c.settings().timeout));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 }  // namespace kpipe::kafka

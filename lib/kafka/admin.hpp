@@ -19,7 +19,8 @@ struct Watermark {
 // Low and high watermarks of many partitions in two batched requests.
 Result<std::vector<Watermark>> watermarks(Client& c, const std::vector<TopicPartition>& tps);
 
-// Offsets for timestamps (ms); -1 where no record is at or after the time.
+// Offsets for timestamps (ms); -1 where no record is at or after the time. Both ask
+// again, with fresh metadata, while a partition has no leader or a new one (until --timeout).
 Result<std::vector<int64_t>> offsets_for_times(Client& c, const std::vector<TopicPartition>& tps,
                                                const std::vector<int64_t>& times_ms);
 

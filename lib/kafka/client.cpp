@@ -1,9 +1,13 @@
 #include "kafka/client.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <chrono>
 #include <cstdio>
 #include <thread>
+
+#include <fmt/ranges.h>
 
 namespace kpipe::kafka {
 
@@ -21,6 +25,23 @@ const TopicInfo* ClusterInfo::find(std::string_view topic) const {
     auto it = std::lower_bound(topics.begin(), topics.end(), topic,
                                [](const TopicInfo& t, std::string_view n) { return t.name < n; });
     return it != topics.end() && it->name == topic ? &*it : nullptr;
+}
+
+std::vector<std::string> ClusterInfo::nodes_down(const std::vector<std::string>& names) const {
+    std::set<int32_t> live;
+    for (const auto& b : brokers) live.insert(b.id);
+    std::map<int32_t, std::vector<std::string>> held;
+    for (const auto& name : names)
+        if (const auto* t = find(name))
+            for (const auto& p : t->partitions)
+                for (int32_t r : p.replicas)
+                    if (!live.count(r)) held[r].push_back(fmt::format("{} [{}]", t->name, p.id));
+    std::vector<std::string> out;
+    for (const auto& [node, parts] : held)
+        out.push_back(fmt::format("node {} is down or unreachable: the cluster does not list it among its {} live "
+                                  "brokers, yet it holds replicas of {}",
+                                  node, brokers.size(), fmt::join(parts, ", ")));
+    return out;
 }
 
 namespace {

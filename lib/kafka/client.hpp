@@ -47,6 +47,9 @@ struct ClusterInfo {
     std::vector<BrokerInfo> brokers;
     std::vector<TopicInfo> topics;  // sorted by name
     const TopicInfo* find(std::string_view topic) const;
+    // One line per node that holds replicas of `topics` but is not among the live brokers
+    // (down, fenced or unreachable), naming the partitions it holds.
+    std::vector<std::string> nodes_down(const std::vector<std::string>& topics) const;
 };
 
 // Shared between the handle's callbacks (librdkafka threads) and the caller.
