@@ -3,7 +3,7 @@
 // Sources: lib/line_source, lib/topic_source, merged by time in lib/merge_source; steps:
 // lib/where, lib/record_steps; pacers: lib/pacers; writer: lib/topic_writer (or
 // lib/dry_run). With --group: rewinds a consumer group instead (lib/rewind).
-#include <unistd.h>
+#include <set>
 
 #include "checkpoint.hpp"
 #include "command.hpp"
@@ -82,27 +82,40 @@ Settings target_settings(const Settings& s, const SettingsInput& in, const Repla
     return value_or_throw(resolve_settings(t, env));
 }
 
+// What a checkpoint is of: the sources, their window and the target.
 std::string fingerprint(const ReplayOptions& o) {
     std::string f;
     for (const auto& s : o.sources) f += s + " ";
+    if (!o.from.empty()) f += "--from " + o.from + " ";
+    if (!o.until.empty()) f += "--until " + o.until + " ";
     return f + "-> " + o.to + (o.to_profile.empty() ? "" : " (" + o.to_profile + ")");
+}
+
+[[noreturn]] void refuse_loop(const std::string& topic) {
+    throw Failure{{Exit::usage, fmt::format("topic:{} is the target itself: replaying a topic into itself doubles "
+                                            "it (--allow-loop to do it anyway)", topic)}};
 }
 
 struct Sources {
     std::vector<std::unique_ptr<Source>> all;
-    std::vector<std::string> topics;
-    bool multi_partition = false;
+    std::vector<TopicSource*> topics;
+    bool multi_lane = false;  // some source has several ordered streams (partitions)
 };
 
-Sources open_sources(const Settings& s, const ReplayOptions& o, const CheckpointState& resume, Places& places,
-                     Cancel cancel) {
+// `same_cluster`: the target is on the sources' cluster (a topic there may be the target).
+Sources open_sources(const Settings& s, const ReplayOptions& o, bool same_cluster, uint64_t max_record,
+                     const CheckpointState& resume, Places& places, Cancel cancel) {
     Sources out;
     OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms()));
+    bool loop_ok = o.allow_loop || o.dry_run || !same_cluster;
+    std::set<std::string> seen;
     for (const auto& spec : o.sources) {
+        if (!seen.insert(spec).second) throw Failure{{Exit::usage, fmt::format("source {} is given twice", spec)}};
         if (!spec.starts_with(topic_prefix)) {
             LineOptions l;
             l.files = {spec};
             l.format = LineFormat::envelope;
+            l.max_record = max_record;
             l.resume = resume.lines;
             l.cancel = cancel;
             auto src = std::make_unique<LineSource>(std::move(l), places);
@@ -112,20 +125,21 @@ Sources open_sources(const Settings& s, const ReplayOptions& o, const Checkpoint
         }
         std::string name = spec.substr(topic_prefix.size());
         if (name.empty()) throw Failure{{Exit::usage, "topic: needs a topic name, e.g. topic:clickstream"}};
-        if (name == o.to && o.to_profile.empty() && !o.allow_loop && !o.dry_run)
-            throw Failure{{Exit::usage, fmt::format("replaying topic '{}' into itself never ends (--allow-loop to do "
-                                                    "it anyway)", name)}};
+        if (name == o.to && !loop_ok) refuse_loop(name);
         TopicSourceOptions t;
         t.topics = {name};
         t.plan = plan;
         t.from_given = !o.from.empty();
-        t.exit_at_end = !plan.bounded();  // a replay ends: at --until, else where the topic ended at the start
+        t.exit_at_end = true;  // a replay ends: at --until, or where the topic ended when it started
         t.resume = resume.offsets;
+        t.ends = resume.ends;
         t.report_outages = is_terminal(stderr) || s.verbosity >= 1;
         t.cancel = cancel;
         auto src = value_or_throw(TopicSource::open(s, std::move(t), places));
-        out.multi_partition = out.multi_partition || src->lanes().size() > 1;
-        out.topics.push_back(name);
+        for (const auto& w : src->windows())
+            if (w.tp.topic == o.to && !loop_ok) refuse_loop(spec.substr(topic_prefix.size()));  // a regex
+        out.multi_lane = out.multi_lane || src->lanes().size() > 1;
+        out.topics.push_back(src.get());
         out.all.push_back(std::move(src));
     }
     if (out.topics.empty() && (!o.from.empty() || !o.until.empty()))
@@ -175,8 +189,8 @@ Exit run_rewind(const Settings& s, const ReplayOptions& o) {
     auto admin = value_or_throw(kafka::Client::create(s, kafka::Role::admin));
     RewindPlan rewind = value_or_throw(plan_rewind(admin, o.group, o.topic, parts, plan));
     auto applied = o.execute ? apply_rewind(admin, rewind) : Result<void>{};
-    bool executed = o.execute && applied;
-    print_stdout(o.format == Format::json ? rewind_json(rewind, executed) : rewind_table(rewind, executed));
+    RewindDone done = !o.execute ? RewindDone::shown : applied ? RewindDone::applied : RewindDone::refused;
+    print_stdout(o.format == Format::json ? rewind_json(rewind, done) : rewind_table(rewind, done));
     ok_or_throw(std::move(applied));
     return Exit::ok;
 }
@@ -185,29 +199,51 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
     if (!o.group.empty()) return run_rewind(s, o);
     if (o.sources.empty()) throw Failure{{Exit::usage, "replay: give sources (files, topic:NAME), or --group"}};
     if (o.to.empty()) throw Failure{{Exit::usage, "replay: --to TOPIC is required"}};
+    if (!o.topic.empty() || !o.partitions.empty() || o.execute)
+        throw Failure{{Exit::usage, "--topic, --partitions and --execute go with --group (a rewind)"}};
     double speed = parse_speed(o.speed);
     std::optional<Millis> max_gap;
-    if (!o.max_gap.empty()) max_gap = value_or_throw(parse_duration(o.max_gap));
+    if (!o.max_gap.empty()) {
+        if (speed == 0) throw Failure{{Exit::usage, "--max-gap shortens waits at a --speed: give one, e.g. --speed 1x"}};
+        max_gap = value_or_throw(parse_duration(o.max_gap));
+    }
 
     SignalGuard guard;
     Cancel cancel = SignalGuard::cancel();
     Settings target = target_settings(s, in, o);
-    CheckpointState resume{fingerprint(o), {}, {}};
+    CheckpointState resume{fingerprint(o), {}, {}, {}};
     if (!o.checkpoint.empty()) resume = value_or_throw(load_checkpoint(o.checkpoint, fingerprint(o)));
 
     Places places;
-    auto writer = value_or_throw(TopicWriter::open(target, writer_options(o, cancel), places));
-    Sources sources = open_sources(s, o, resume, places, cancel);
+    TopicWriterOptions wo = writer_options(o, cancel);
+    if (o.dry_run) wo.failed_path.clear();  // a dry run writes no file
+    auto writer = value_or_throw(TopicWriter::open(target, wo, places));
+    bool same_cluster = o.to_profile.empty() || target.brokers() == s.brokers();
+    Sources sources = open_sources(s, o, same_cluster, writer->max_record(), resume, places, cancel);
     ok_or_throw(writer->check_topic());
 
+    // Merged by time when there are several, or when one topic's partitions must be paced
+    // (or shifted) as one stream.
     std::unique_ptr<Source> merged;
     Source* source = sources.all.front().get();
-    if (sources.all.size() > 1 || (speed > 0 && sources.multi_partition)) {
+    bool one_stream = speed > 0 || o.timestamp == TimestampRule::shift;
+    if (sources.all.size() > 1 || (one_stream && sources.multi_lane)) {
         merged = std::make_unique<MergeSource>(std::move(sources.all));
         source = merged.get();
     }
     std::optional<CheckpointSource> checkpoint;
-    if (!o.checkpoint.empty()) source = &checkpoint.emplace(*source, places, o.checkpoint, resume);
+    if (!o.checkpoint.empty()) {
+        // The window is kept from the first run: the partitions not finished yet start
+        // where they started then and end where they ended then.
+        for (const TopicSource* t : sources.topics)
+            for (const auto& w : t->windows())
+                if (!resume.offsets.contains(w.tp)) {
+                    resume.offsets[w.tp] = w.start;
+                    resume.ends[w.tp] = w.end;
+                }
+        source = &checkpoint.emplace(*source, places, o.checkpoint, resume);
+        if (!o.dry_run) ok_or_throw(checkpoint->save());
+    }
 
     std::optional<Where> where;
     if (!o.where.empty()) where.emplace(value_or_throw(Where::compile(o.where, "--where", {})));
@@ -229,18 +265,21 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
     p.cancel = cancel;
 
     if (o.dry_run) {
-        DryRunWriter dry(places, {o.to, writer->partitions(),
-                                  writer_options(o, cancel).partition, o.partition != "key", speed, max_gap, o.rate});
+        DryRunWriter dry(places, {o.to, writer->partitions(), wo.partition, wo.keep_partition, speed, max_gap, o.rate});
         p.pacer = nullptr;
         Outcome outcome = pump(*source, steps, dry, p);
         if (outcome.stop != Stop::error) print_stdout(dry.report());
         return conclude(outcome);
     }
+    auto started = std::chrono::steady_clock::now();
     p.on_tick = [&](const RunStats& st) {
-        std::string behind;
-        if (speed > 0 && own_pace.behind() >= Millis(1000))
-            behind = fmt::format("  behind schedule {}", format_duration(own_pace.behind()));
-        writer->show_progress(st.pulled, behind);
+        std::string more;
+        if (speed > 0) more += fmt::format("  behind schedule {}", format_duration(own_pace.behind()));
+        if (auto done = source->progress(); done && *done > 0.001) {
+            double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            more += fmt::format("  ETA {}", format_duration(Millis(static_cast<int64_t>(secs * (1 - *done) / *done * 1000))));
+        }
+        writer->show_progress(st.pulled, more);
     };
     Outcome outcome = pump(*source, steps, *writer, p);
     Exit exit = conclude(outcome);

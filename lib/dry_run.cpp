@@ -7,6 +7,33 @@
 
 namespace kpipe {
 
+int32_t key_partition(std::string_view key, int32_t partitions) {
+    constexpr uint32_t m = 0x5bd1e995;
+    auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(key[i])); };
+    uint32_t h = 0x9747b28c ^ static_cast<uint32_t>(key.size());
+    size_t n4 = key.size() / 4;
+    for (size_t i = 0; i < n4; ++i) {
+        uint32_t k = byte(4 * i) | byte(4 * i + 1) << 8 | byte(4 * i + 2) << 16 | byte(4 * i + 3) << 24;
+        k *= m;
+        k ^= k >> 24;
+        k *= m;
+        h *= m;
+        h ^= k;
+    }
+    size_t tail = 4 * n4;
+    switch (key.size() % 4) {
+        case 3: h ^= byte(tail + 2) << 16; [[fallthrough]];
+        case 2: h ^= byte(tail + 1) << 8; [[fallthrough]];
+        case 1:
+            h ^= byte(tail);
+            h *= m;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    return static_cast<int32_t>((h & 0x7fffffff) % static_cast<uint32_t>(partitions));
+}
+
 Result<Writer::State> DryRunWriter::write(const Item& item) {
     const RecordView& r = item.record;
     Lane& l = lane(item.pos);
@@ -17,11 +44,12 @@ Result<Writer::State> DryRunWriter::write(const Item& item) {
         if (l.first < 0 || r.timestamp < l.first) l.first = r.timestamp;
         l.last = std::max(l.last, r.timestamp);
     }
-    std::string to = "by key";
-    if (plan_.partition) to = std::to_string(*plan_.partition);
+    std::pair<int32_t, std::string_view> to{-1, ""};
+    if (plan_.partition) to.first = *plan_.partition;
     else if (plan_.keep_partition && r.partition >= 0 && r.partition < plan_.target_partitions)
-        to = std::to_string(r.partition);
-    ++l.to[to];
+        to.first = r.partition;
+    else if (r.key && plan_.target_partitions > 0) to = {key_partition(*r.key, plan_.target_partitions), " by key"};
+    ++l.to[to];  // a null key: any partition (librdkafka picks one)
     pace_.due(item, {});
     return State::open;
 }
@@ -39,7 +67,9 @@ std::string DryRunWriter::report() const {
     int64_t first = -1, last = -1;
     for (const auto& [key, l] : lanes_) {
         std::string to;
-        for (const auto& [p, n] : l.to) to += fmt::format("{}{}{}", to.empty() ? "" : ", ", p, l.to.size() > 1 ? fmt::format(" ({})", n) : "");
+        for (const auto& [p, n] : l.to)
+            to += fmt::format("{}{}{}{}", to.empty() ? "" : ", ", p.first < 0 ? "any" : std::to_string(p.first),
+                              p.second, l.to.size() > 1 ? fmt::format(" ({})", n) : "");
         auto when = [](int64_t ms) { return ms < 0 ? std::string("-") : format_iso_utc(ms); };
         t.add({places_.name(key.first), key.second < 0 ? "-" : std::to_string(key.second), std::to_string(l.records),
                std::to_string(l.bytes), when(l.first), when(l.last), to.empty() ? "-" : to, std::to_string(l.skipped),
@@ -62,7 +92,8 @@ std::string DryRunWriter::report() const {
     }
     if (plan_.rate > 0) {
         secs = std::max(secs, static_cast<double>(records_) / plan_.rate);
-        how += fmt::format(", at most {} records/s", plan_.rate);
+        std::string cap = fmt::format("at most {} records/s", plan_.rate);
+        how = plan_.speed > 0 ? how + ", " + cap : cap;
     }
     out += fmt::format("duration: {} ({})\n", secs > 0 ? format_duration(Millis(static_cast<int64_t>(secs * 1000))) : "-", how);
     return out;

@@ -12,6 +12,10 @@
 
 namespace kpipe {
 
+// The partition Java's default partitioner (and kpipe's murmur2_random) gives a key:
+// toPositive(murmur2(key)) % partitions (Kafka's Utils.murmur2).
+int32_t key_partition(std::string_view key, int32_t partitions);
+
 struct DryRunPlan {
     std::string target;
     int32_t target_partitions = 0;
@@ -38,7 +42,8 @@ private:
     struct Lane {
         uint64_t records = 0, bytes = 0, skipped = 0, bad = 0;
         int64_t first = -1, last = -1;
-        std::map<std::string, uint64_t> to;  // target partition ("by key") -> records
+        // target partition (-1: any, for a null key) and how ("", " by key") -> records
+        std::map<std::pair<int32_t, std::string_view>, uint64_t> to;
     };
     Lane& lane(const Position& p) { return lanes_[{p.place, p.partition}]; }
     const Places& places_;

@@ -10,6 +10,7 @@
 // store its offset.
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -61,6 +62,8 @@ public:
     virtual bool endless() const { return false; }
     // Its ordered streams, for merging several by time; empty: one lane, done at the end.
     virtual std::vector<Lane> lanes() const { return {}; }
+    // How much of its input it has read, 0 to 1, when its end is known (for an ETA).
+    virtual std::optional<double> progress() const { return std::nullopt; }
 };
 
 class Step {

@@ -62,7 +62,7 @@ Result<void> apply_rewind(kafka::Client& admin, const RewindPlan& plan) {
     return kafka::alter_committed_offsets(admin, plan.group, offsets);
 }
 
-std::string rewind_table(const RewindPlan& plan, bool executed) {
+std::string rewind_table(const RewindPlan& plan, RewindDone done) {
     Table t({"TOPIC", "PARTITION", "CURRENT", "NEW", "RE-READ"});
     for (size_t c : {1, 2, 3, 4}) t.right_align(c);
     int64_t total = 0;
@@ -73,11 +73,14 @@ std::string rewind_table(const RewindPlan& plan, bool executed) {
     }
     std::string out = t.render();
     out += fmt::format("\ngroup '{}': {} partition(s), {} record(s) to read again{}\n", plan.group, plan.rows.size(),
-                       total, executed ? "; offsets set" : "; nothing changed (--execute sets them)");
+                       total,
+                       done == RewindDone::applied ? "; offsets set"
+                       : done == RewindDone::refused ? "; nothing changed"
+                                                     : "; nothing changed (--execute sets them)");
     return out;
 }
 
-std::string rewind_json(const RewindPlan& plan, bool executed) {
+std::string rewind_json(const RewindPlan& plan, RewindDone done) {
     nlohmann::ordered_json parts = nlohmann::ordered_json::array();
     for (const auto& r : plan.rows)
         parts.push_back({{"topic", r.tp.topic},
@@ -85,7 +88,7 @@ std::string rewind_json(const RewindPlan& plan, bool executed) {
                          {"current", r.current ? nlohmann::ordered_json(*r.current) : nlohmann::ordered_json()},
                          {"new", r.target},
                          {"reread", r.reread()}});
-    nlohmann::ordered_json doc{{"group", plan.group}, {"executed", executed}, {"members", plan.members},
+    nlohmann::ordered_json doc{{"group", plan.group}, {"executed", done == RewindDone::applied}, {"members", plan.members},
                                {"partitions", parts}};
     return doc.dump() + "\n";
 }

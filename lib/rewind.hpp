@@ -34,7 +34,8 @@ Result<RewindPlan> plan_rewind(kafka::Client& admin, const std::string& group, c
 // Sets the plan's offsets; refused (exit 1, naming them) while the group has members.
 Result<void> apply_rewind(kafka::Client& admin, const RewindPlan& plan);
 
-std::string rewind_table(const RewindPlan& plan, bool executed);
-std::string rewind_json(const RewindPlan& plan, bool executed);
+enum class RewindDone { shown, applied, refused };
+std::string rewind_table(const RewindPlan& plan, RewindDone done);
+std::string rewind_json(const RewindPlan& plan, RewindDone done);
 
 }  // namespace kpipe
