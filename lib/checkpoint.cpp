@@ -41,8 +41,14 @@ Result<CheckpointState> load_checkpoint(const std::string& path, const std::stri
 CheckpointSource::CheckpointSource(Source& inner, const Places& places, std::string path, CheckpointState state)
     : inner_(inner), places_(places), path_(std::move(path)), state_(std::move(state)) {}
 
+void CheckpointSource::not_delivered(const Position& p) {
+    if (inner_.wants_done()) inner_.not_delivered(p);
+    held_.insert({p.place, p.partition});
+}
+
 void CheckpointSource::done(const Position& p) {
     if (inner_.wants_done()) inner_.done(p);
+    if (!held_.empty() && held_.contains({p.place, p.partition})) return;
     const std::string& name = places_.name(p.place);
     if (p.is_line()) {
         auto& line = state_.lines[name];

@@ -3,7 +3,8 @@
 // with the same arguments goes on after it. The file is written atomically (a temporary
 // file renamed over it) when the replay starts, at most every 100 ms while records are
 // finished, and at the end; what was acknowledged in the last 100 ms before a crash, and
-// what was in flight, may be sent again. A topic's window (where each partition ends) is
+// what was in flight, may be sent again. A record that was not delivered holds its source
+// (file, partition) there: a run again sends it and what followed it. A topic's window (where each partition ends) is
 // kept from the first run, so that a resumed `--until @-1h` or a read to the end means
 // the same records as it did then.
 //
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "pipeline.hpp"
@@ -42,6 +44,7 @@ public:
     Result<Pull> pull(Item& out, int wait_ms) override { return inner_.pull(out, wait_ms); }
     bool wants_done() const override { return true; }
     void done(const Position& p) override;
+    void not_delivered(const Position& p) override;
     Result<void> tick() override;
     Result<void> finish() override;
     bool endless() const override { return inner_.endless(); }
@@ -54,6 +57,7 @@ private:
     const Places& places_;
     std::string path_;
     CheckpointState state_;
+    std::set<std::pair<uint32_t, int32_t>> held_;  // places (and partitions) held at a failure
     bool dirty_ = false;
     uint32_t since_check_ = 0;
     std::chrono::steady_clock::time_point saved_{};

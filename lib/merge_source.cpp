@@ -185,9 +185,18 @@ bool MergeSource::wants_done() const {
     return std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->wants_done(); });
 }
 
-void MergeSource::done(const Position& p) {
+Source* MergeSource::source_of(const Position& p) {
     for (const auto& q : lanes_)
-        if (q.lane.place == p.place && q.lane.partition == p.partition) return sources_[q.source]->done(p);
+        if (q.lane.place == p.place && q.lane.partition == p.partition) return sources_[q.source].get();
+    return nullptr;
+}
+
+void MergeSource::done(const Position& p) {
+    if (Source* s = source_of(p)) s->done(p);
+}
+
+void MergeSource::not_delivered(const Position& p) {
+    if (Source* s = source_of(p)) s->not_delivered(p);
 }
 
 Result<void> MergeSource::tick() {

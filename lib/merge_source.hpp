@@ -22,6 +22,7 @@ public:
     Result<Pull> pull(Item& out, int wait_ms) override;
     bool wants_done() const override;
     void done(const Position& p) override;
+    void not_delivered(const Position& p) override;
     Result<void> tick() override;
     Result<void> finish() override;
     bool endless() const override;
@@ -49,6 +50,7 @@ private:
     };
     static Held hold(const Item& item);
     LaneQueue& lane_of(size_t source, int32_t partition, uint32_t place);
+    Source* source_of(const Position& p);
     void refresh(size_t source);
     bool blocking(size_t source) const;
     LaneQueue* oldest();

@@ -26,7 +26,7 @@ private:
     std::optional<Stop> flush(bool all);
     std::optional<Stop> state(Writer::State s);
     std::optional<Stop> reject(const Item& item, std::string_view reason);
-    void pace(const Item& item);
+    bool pace(const Item& item);
     void maybe_tick(bool force = false);
     std::optional<Stop> fail(Error e) {
         if (!out_.error) out_.error = std::move(e);
@@ -79,15 +79,18 @@ void Pump::maybe_tick(bool force) {
     if (opts_.on_tick) opts_.on_tick(out_.stats);
 }
 
-void Pump::pace(const Item& item) {
+// Waits until the item is due; false when cancelled before (the item is not written).
+bool Pump::pace(const Item& item) {
     now_ = clock_.now();  // the pump reads the clock every 256 items only: a pacer needs it now
     auto due = opts_.pacer->due(item, now_);
-    while (now_ < due && !opts_.cancel.requested()) {
+    while (now_ < due) {
+        if (opts_.cancel.requested()) return false;
         auto left = std::chrono::duration_cast<milliseconds>(due - now_).count();
         writer_.wait(static_cast<int>(std::clamp<long long>(left, 1, 100)));
         now_ = clock_.now();
         maybe_tick();
     }
+    return true;
 }
 
 std::optional<Stop> Pump::on_item(Item& item) {
@@ -128,7 +131,7 @@ std::optional<Stop> Pump::run_steps(Item& item, size_t from) {
             if (auto stop = run_steps(item, i + 1)) return stop;
         }
     }
-    if (opts_.pacer) pace(item);
+    if (opts_.pacer && !pace(item)) return Stop::interrupted;
     auto s = writer_.write(item);
     if (!s) return fail(std::move(s.error()));
     if (auto stop = state(*s)) return stop;

@@ -72,11 +72,11 @@ private:
     class FailedFile;
     TopicWriter(const Settings& s, TopicWriterOptions o, const Places& places);
     uint64_t track(const Position& p, bool finished);
-    void finished(uint64_t seq);
+    void finished(uint64_t seq, bool delivered = true);
     RecordView target(const Item& item);
     bool send(const RecordView& r, const Position& pos);
     bool send_batch();
-    bool refused(const Position& pos, const kafka::Rejection& why, const RecordView& r);
+    bool refused(uint64_t seq, const kafka::Rejection& why, const RecordView& r);
     void bad(const Position& pos, std::string_view reason, const RecordView* keep);
     void on_failed(const kafka::Delivery& d);
     std::string delivery_reason(const kafka::Delivery& d) const;

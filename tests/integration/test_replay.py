@@ -18,7 +18,7 @@ import pytest
 from kafkautil import Record
 from streams import committed, envelopes, produce
 from test_lag import commit, fill, member, now_ms  # noqa: F401  (member is a fixture)
-from test_produce import AWKWARD, envelope_line, java_partition
+from test_produce import AWKWARD, VanishingBroker, envelope_line, java_partition
 
 KEEP = {"retention.ms": "-1"}
 SUMMARY = re.compile(
@@ -452,6 +452,33 @@ def test_checkpoint_keeps_the_window_of_the_first_run(brokers, run, topic, read_
     # Another replay's checkpoint is refused.
     r = run("replay", f"topic:{source}", "--to", target, "--checkpoint", ck, "--from", "2")
     assert r.returncode == 2 and b"is of another replay" in r.stderr
+
+
+def test_records_not_delivered_hold_the_checkpoint_and_go_again(brokers, run, topic, read_topic, tmp_path):
+    # The target's broker vanishes at the first produce request: every record fails after
+    # the delivery timeout. The checkpoint must not pass them: run again (the profile now
+    # names a live broker) and they are sent.
+    source, target = topic(), topic()
+    produce(brokers, source, [dict(value=b"%d" % i) for i in range(5)])
+    lost = VanishingBroker(target)
+    cfg = tmp_path / "config.toml"
+    # The stand-in speaks the oldest protocol, which has no idempotent producer.
+    cfg.write_text(f'[profiles.target]\nbrokers = "127.0.0.1:{lost.port}"\n[profiles.target.properties]\n'
+                   '"api.version.request" = "false"\n"broker.version.fallback" = "0.9.0"\n'
+                   '"enable.idempotence" = "false"\n')
+    ck = tmp_path / "replay.ck"
+    args = ["--config", cfg, "replay", f"topic:{source}", "--to", target, "--to-profile", "target",
+            "--checkpoint", ck, "--delivery-timeout", "3s"]
+    r = run(*args)
+    lost.vanish()
+    assert r.returncode == 3, r.stderr
+    assert f"{source} [0] offsets 0-4: not delivered".encode() in r.stderr, r.stderr
+    assert checkpoint_next(ck) == 0
+    cfg.write_text(f'[profiles.target]\nbrokers = "{brokers}"\n')
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    assert [rec.value for rec in read_topic(target)] == [b"%d" % i for i in range(5)]
+    assert checkpoint_next(ck) == 5
 
 
 # --- refusals ---------------------------------------------------------------------
