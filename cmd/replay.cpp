@@ -150,6 +150,7 @@ Sources open_sources(const Settings& s, const ReplayOptions& o, bool same_cluste
 TopicWriterOptions writer_options(const ReplayOptions& o, Cancel cancel) {
     TopicWriterOptions w;
     w.topic = o.to;
+    w.stamp_now = o.timestamp == TimestampRule::now;  // after pacing: the records paced by their own
     if (o.partition == "key") w.keep_partition = false;
     else if (o.partition != "keep") {
         char* end = nullptr;
@@ -247,11 +248,11 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
 
     std::optional<Where> where;
     if (!o.where.empty()) where.emplace(value_or_throw(Where::compile(o.where, "--where", {})));
-    RewriteTimestamps timestamps(o.timestamp);
+    ShiftTimestamps shift;
     OriginHeaders origin(places);
     std::vector<Step*> steps;
     if (where) steps.push_back(&*where);
-    if (o.timestamp != TimestampRule::keep) steps.push_back(&timestamps);
+    if (o.timestamp == TimestampRule::shift) steps.push_back(&shift);
     if (o.header_origin) steps.push_back(&origin);
 
     TimestampPacer own_pace(speed > 0 ? speed : 1, max_gap);

@@ -163,7 +163,7 @@ void TopicWriter::finished(uint64_t seq, bool delivered) {
 RecordView TopicWriter::target(const Item& item) {
     view_.topic = opts_.topic;
     view_.offset = -1;
-    view_.timestamp = item.record.timestamp;
+    view_.timestamp = opts_.stamp_now ? -1 : item.record.timestamp;
     view_.timestamp_type = TimestampType::none;
     view_.key = item.record.key;
     view_.value = item.record.value;

@@ -23,6 +23,7 @@ struct TopicWriterOptions {
     std::string topic;
     std::optional<int32_t> partition;  // every record to this partition
     bool keep_partition = true;        // else the item's partition is ignored (the partitioner chooses)
+    bool stamp_now = false;            // send records without their timestamp: the time of sending
     std::vector<Header> headers;       // added to every record
     kafka::Properties properties;      // over kpipe's producer defaults (compression, linger...)
     std::string failed_path;           // keep failed records here as envelope lines; "" none

@@ -253,10 +253,15 @@ def test_speed_follows_the_records_own_pace(run, topic, read_topic, tmp_path):
     s = summary(r.stderr)
     assert (s["delivered"], s["schedule"]) == (32, "2.6s"), r.stderr
     assert [rec.timestamp for rec in read_topic(target)] == times
-    # 4x: the same records in a quarter of the 12.4 s schedule
-    r = run("replay", recorded, "--to", topic(), "--speed", "4x")
+    # 4x: the same records in a quarter of the 12.4 s schedule, paced by their own times
+    # also when they are sent with the time of sending
+    target = topic()
+    before = now_ms()
+    r = run("replay", recorded, "--to", target, "--speed", "4x", "--timestamp", "now")
+    after = now_ms()
     assert r.returncode == 0, r.stderr
     assert summary(r.stderr)["schedule"] == "3.1s"
+    assert all(before <= rec.timestamp <= after for rec in read_topic(target))
     r = run("replay", recorded, "--to", topic(), "--speed", "4x", "--max-gap", "1s", "--dry-run")
     assert r.returncode == 0, r.stderr
     assert b"duration: 850ms (at 4x the records' pace, gaps over 1s shortened)" in r.stdout, r.stdout
