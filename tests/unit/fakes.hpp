@@ -82,6 +82,10 @@ public:
     }
     bool wants_done() const override { return wants_done_; }
     void done(const Position& p) override { done_at.push_back(p.at); }
+    Result<void> tick() override {
+        ++ticks;
+        return {};
+    }
     Result<void> finish() override {
         finished = true;
         return {};
@@ -108,6 +112,7 @@ public:
     bool endless_ = false;
     bool show_lanes = false;
     int pulls = 0;
+    int ticks = 0;
     bool finished = false;
     std::vector<int64_t> done_at;
 

@@ -176,3 +176,16 @@ TEST_CASE("pump + TimestampPacer: Ctrl-C while waiting for a record's time does 
     CHECK(exit_code(out) == Exit::interrupted);
     CHECK(clock.t < Clock::time_point{} + 1s);  // it did not wait the hour
 }
+
+TEST_CASE("pump + TimestampPacer: the source ticks while the pump waits for a record's time (a checkpoint is saved)") {
+    FakeClock clock;
+    FakeSource src(clock, {record("a", 1000), record("b", 3000)});
+    FakeWriter w(clock);
+    TimestampPacer pacer(1.0);
+    PumpOptions o;
+    o.clock = &clock;
+    o.pacer = &pacer;
+    pump(src, {}, w, o);
+    CHECK(w.written.size() == 2);
+    CHECK(src.ticks >= 5);  // about every 250 ms of the 2 s wait (none before)
+}
