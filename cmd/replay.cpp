@@ -202,6 +202,8 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
     if (o.to.empty()) throw Failure{{Exit::usage, "replay: --to TOPIC is required"}};
     if (!o.topic.empty() || !o.partitions.empty() || o.execute)
         throw Failure{{Exit::usage, "--topic, --partitions and --execute go with --group (a rewind)"}};
+    if (o.format == Format::json && !o.dry_run)
+        throw Failure{{Exit::usage, "-o json is for --dry-run and --group (a replay reports on stderr)"}};
     double speed = parse_speed(o.speed);
     std::optional<Millis> max_gap;
     if (!o.max_gap.empty()) {
@@ -269,7 +271,7 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
         DryRunWriter dry(places, {o.to, writer->partitions(), wo.partition, wo.keep_partition, speed, max_gap, o.rate});
         p.pacer = nullptr;
         Outcome outcome = pump(*source, steps, dry, p);
-        if (outcome.stop != Stop::error) print_stdout(dry.report());
+        if (outcome.stop != Stop::error) print_stdout(o.format == Format::json ? dry.report_json() : dry.report());
         return conclude(outcome);
     }
     auto started = std::chrono::steady_clock::now();

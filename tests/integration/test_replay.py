@@ -363,8 +363,19 @@ def test_dry_run_sends_nothing_and_tells_what_would_be(brokers, run, topic, read
     assert "12 record(s) to " + target + " (3 partition(s)), nothing sent (dry run)" in out
     assert "time span: 2025-11-24T16:00:00.000Z to 2025-11-24T16:00:20.400Z (20.4s)" in out
     assert "duration: 10.2s (at 2x the records' pace)" in out
+    r = run("replay", f"topic:{source}", recorded, "--to", target, "--dry-run", "--speed", "2x", "-o", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["records"], doc["target_partitions"], doc["first"], doc["span_ms"], doc["duration_ms"]) == \
+        (12, 3, base, 20_400, 10_200)
+    assert doc["sources"][0] == {"source": source, "partition": 0, "records": 5, "bytes": 55, "first": base,
+                                 "last": base + 8000, "filtered": 0, "bad": 0,
+                                 "to": [{"partition": 0, "by_key": False, "records": 5}]}
+    assert doc["sources"][2]["to"] == [{"partition": 0, "by_key": False, "records": 2}]  # as recorded
     assert read_topic(target) == []
     assert not ck.exists() and not failed.exists()
+    r = run("replay", f"topic:{source}", "--to", target, "-o", "json")
+    assert r.returncode == 2 and b"-o json" in r.stderr
 
 
 # --- resumable --------------------------------------------------------------------
