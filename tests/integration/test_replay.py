@@ -600,6 +600,18 @@ def test_group_rewind_shows_then_executes(brokers, run, topic, request):
     assert doc == {"group": group, "executed": True, "members": [],
                    "partitions": [{"topic": name, "partition": 1, "current": 8, "new": 7, "reread": 1}]}
     assert committed(brokers, group, name, [0, 1]) == {0: 10, 1: 7}
+    # Only partition 0 named: partition 1 keeps its offset. Forward is a skip.
+    r = run("replay", "--group", group, "--from", "0=end", "--execute")
+    assert r.returncode == 0, r.stderr
+    assert "1 partition(s), 0 record(s) to read again; offsets set" in r.stdout.decode(), r.stdout
+    assert [l.split() for l in r.stdout.decode().splitlines()[1:2]] == [[name, "0", "10", "10", "0"]]
+    r = run("replay", "--group", group, "--from", "0=2", "--execute")
+    assert r.returncode == 0 and "8 record(s) to read again; offsets set" in r.stdout.decode(), r.stdout
+    assert committed(brokers, group, name, [0, 1]) == {0: 2, 1: 7}
+    r = run("replay", "--group", group, "--from", "-1", "-p", "0")
+    assert "0 record(s) to read again, 7 to skip" in r.stdout.decode(), r.stdout
+    r = run("replay", "--group", group, "--from", "2:5")  # a range means nothing here
+    assert r.returncode == 2 and b"not a range" in r.stderr
     r = run("replay", "--group", group, "--from", "beginning", "--topic", name, "--execute")
     assert r.returncode == 0, r.stderr
     assert committed(brokers, group, name, [0, 1]) == {0: 0, 1: 0}
