@@ -305,13 +305,14 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
                                            "or faster; or rewind a consumer group");
     r->footer(
         "Sources: envelope files as 'kpipe consume' writes them ('-' for stdin), and topic:NAME with --from/--until\n"
-        "(the offsets grammar of consume; without --until a topic is read to where it ended at the start).\n"
-        "Several sources are merged in timestamp order. By default every record goes as it was: key, value,\n"
-        "headers, timestamp, and partition (when the target has it; else the key's partition).\n"
+        "(the offsets grammar of consume; a topic is read up to --until, or to where it ended when the replay started).\n"
+        "Several sources, and a paced topic's partitions, are merged in timestamp order. By default every record goes\n"
+        "as it was: key, value, headers, timestamp, and partition (when the target has it; else the key's partition).\n"
         "Every record is acknowledged or reported with its source position (file:line, topic [p] at offset o)\n"
-        "and kept with --failed; exit 3. --checkpoint FILE makes a replay resumable after Ctrl-C, a crash or kill -9.\n"
+        "and kept with --failed; exit 3. --checkpoint FILE makes a replay resumable after Ctrl-C, a crash or kill -9:\n"
+        "run the same command again; records not delivered are sent again.\n"
         "Rewind: 'kpipe replay --group G --from @-1h [--topic T]' shows the committed offsets the group would get;\n"
-        "--execute sets them (refused while the group has members).\n"
+        "--execute sets them (refused while the group has members). -o json for --dry-run and --group.\n"
         "Examples:\n"
         "  kpipe replay topic:clickstream --from @-2h --until @-1h --to clickstream-debug --speed 1x\n"
         "  kpipe replay recorded.jsonl --to clickstream --speed 10x --max-gap 1s\n"
@@ -329,7 +330,7 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
                   "max (default: as fast as possible), or a factor of the records' own pace: 1x, 2x, 0.5x")
         ->type_name("SPEED");
     r->add_option("--rate", o->rate, "Send at most N records per second")->check(CLI::PositiveNumber)->type_name("N");
-    r->add_option("--max-gap", o->max_gap, "With --speed: wait at most this long between records, e.g. 1s")
+    r->add_option("--max-gap", o->max_gap, "With --speed: shorten longer silences between records to this, e.g. 1s")
         ->type_name("DURATION");
     r->add_option("--partition", o->partition,
                   "keep (default: the source partition when the target has it, else by key), key (the key's "
@@ -350,9 +351,9 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
     r->add_flag("--dry-run", o->dry_run,
                 "Send nothing; print per source and partition the records, their time span, their target "
                 "partitions, and the duration at the chosen pace");
-    r->add_flag("--allow-loop", o->allow_loop, "Allow replaying a topic into itself (it never ends)");
+    r->add_flag("--allow-loop", o->allow_loop, "Allow replaying a topic into itself (it doubles the topic)");
     r->add_option("--checkpoint", o->checkpoint,
-                  "Record how far each source was acknowledged in FILE; run again with the same arguments to go "
+                  "Record how far each source was delivered in FILE; run again with the same arguments to go "
                   "on after a stop or crash")
         ->type_name("FILE");
     r->add_option("--failed", o->failed_path, "Write every record not delivered to FILE as envelope lines")
