@@ -1,7 +1,8 @@
 // kpipe replay: re-send recorded (envelope files) or past (topic windows) records into a
 // topic, exactly as they were, at their own pace or faster, resumable with a checkpoint.
 // Sources: lib/line_source, lib/topic_source, merged by time in lib/merge_source; steps:
-// lib/where, lib/record_steps; pacers: lib/pacers; writer: lib/topic_writer (or
+// lib/where, lib/map_step, lib/schema_check, lib/record_steps; pacers: lib/pacers; writer:
+// lib/topic_writer (behind lib/dead_letter with --dead-letter), or
 // lib/dry_run). With --group: rewinds a consumer group instead (lib/rewind).
 #include <set>
 
@@ -18,7 +19,6 @@
 #include "timestamp.hpp"
 #include "topic_source.hpp"
 #include "topic_writer.hpp"
-#include "where.hpp"
 
 namespace kpipe::cli {
 namespace {
@@ -36,7 +36,8 @@ struct ReplayOptions {
     TimestampRule timestamp = TimestampRule::keep;
     std::vector<std::string> headers;
     bool header_origin = false;
-    std::string where;
+    JqOptions jq;
+    SchemaFlags schema;
     bool dry_run = false;
     bool allow_loop = false;
     std::string checkpoint;
@@ -248,12 +249,15 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
         if (!o.dry_run) ok_or_throw(checkpoint->save());
     }
 
-    std::optional<Where> where;
-    if (!o.where.empty()) where.emplace(value_or_throw(Where::compile(o.where, "--where", {})));
+    JqSteps jq(o.jq, {}, JqInput::envelope, MapOutput::envelope);
+    SchemaFlags schema = o.schema;
+    if (o.dry_run) schema.dead_letter.clear();  // a dry run sends nothing, dead letters neither
+    Checks checks(schema, target, places, cancel);
     ShiftTimestamps shift;
     OriginHeaders origin(places);
     std::vector<Step*> steps;
-    if (where) steps.push_back(&*where);
+    jq.add_to(steps);
+    checks.add_to(steps);
     if (o.timestamp == TimestampRule::shift) steps.push_back(&shift);
     if (o.header_origin) steps.push_back(&origin);
 
@@ -284,7 +288,10 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
         }
         writer->show_progress(st.pulled, more);
     };
-    Outcome outcome = pump(*source, steps, *writer, p);
+    Writer& out = checks.wrap(*writer);
+    // The pump tells the writer in front; the target's writer says what was delivered.
+    if (source->wants_done()) writer->set_listener(source);
+    Outcome outcome = pump(*source, steps, out, p);
     Exit exit = conclude(outcome);
     if (!s.quiet) {
         std::string line = writer->summary("replay", outcome.stats.pulled, outcome.stats.bad);
@@ -346,8 +353,8 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
     r->add_flag("--header-origin", o->header_origin,
                 "Add headers kpipe.source.topic/partition/offset (or kpipe.source.file/line) naming where each "
                 "record came from");
-    r->add_option("--where", o->where, "Send only records for which this jq expression on the envelope is true")
-        ->type_name("EXPR");
+    add_jq_options(*r, o->jq, "the envelope", "each output is an envelope, the record to send");
+    add_schema_options(*r, o->schema, "each record's value");
     r->add_flag("--dry-run", o->dry_run,
                 "Send nothing; print per source and partition the records, their time span, their target "
                 "partitions, and the duration at the chosen pace");
@@ -358,7 +365,7 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
         ->type_name("FILE");
     r->add_option("--failed", o->failed_path, "Write every record not delivered to FILE as envelope lines")
         ->type_name("FILE");
-    add_on_error_option(*r, o->on_error, "Bad input line or failing --where");
+    add_on_error_option(*r, o->on_error, "Bad input line, or a record failing --where, --map or --schema");
     r->add_flag("--progress", o->progress, "Show a live counter on stderr (on by default on a terminal)");
     r->add_option("--delivery-timeout", o->delivery_timeout, "How long a record is retried, e.g. 30s (default 2m)")
         ->type_name("DURATION");

@@ -19,6 +19,7 @@ from kafkautil import Record
 from streams import committed, envelopes, produce
 from test_lag import commit, fill, member, now_ms  # noqa: F401  (member is a fixture)
 from test_produce import AWKWARD, VanishingBroker, envelope_line, java_partition
+from test_transform import SCHEMA
 
 KEEP = {"retention.ms": "-1"}
 SUMMARY = re.compile(
@@ -165,6 +166,32 @@ def test_where_selects_by_jq_on_the_envelope(brokers, run, topic, read_topic):
     s = summary(r.stderr)
     assert (s["read"], s["delivered"], s["filtered"]) == (12, 3, 9)
     assert [json.loads(rec.value)["n"] for rec in read_topic(target)] == [0, 3, 9]
+
+
+def test_map_rewrites_envelopes_schema_checks_them_dead_letters_keep_the_bad(brokers, run, topic, read_topic,
+                                                                           tmp_path):
+    source, target, dead = topic(), topic(), topic()
+    events = [{"page": "/a", "action": "view"}, {"page": "/b", "action": "rating", "rating": 7},
+              {"page": "/c", "action": "rating", "rating": 4}]
+    produce(brokers, source, [dict(key=b"u%d" % i, value=json.dumps(e).encode(), timestamp=now_ms() - 1000 + i)
+                              for i, e in enumerate(events)])
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    ck = tmp_path / "replay.ck"
+    # --map's outputs are envelopes: here the same record with a marked value.
+    r = run("replay", f"topic:{source}", "--to", target, "--map", ".value.replayed = true", "--schema", schema,
+            "--on-error", "skip", "--dead-letter", dead, "--checkpoint", ck)
+    assert r.returncode == 3, r.stderr
+    assert f"{source} [0] at offset 1: /rating: expected number less than or equal to 5 (got 7)".encode() in r.stderr
+    original = read_topic(source)
+    sent = read_topic(target)
+    assert [(x.key, json.loads(x.value), x.timestamp) for x in sent] == \
+        [(original[i].key, {**events[i], "replayed": True}, original[i].timestamp) for i in (0, 2)]
+    [bad] = read_topic(dead)
+    assert json.loads(bad.value) == {**events[1], "replayed": True}
+    assert bad.headers == [("kpipe.error", b"/rating: expected number less than or equal to 5 (got 7)"),
+                           ("kpipe.source", f"{source} [0] at offset 1".encode())]
+    assert checkpoint_next(ck) == 3  # reported bad input is finished, like the records sent
 
 
 # --- where they go and with what time ---------------------------------------------
