@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 
 #include "codec.hpp"
 #include "timestamp.hpp"
@@ -10,14 +9,6 @@
 namespace kpipe {
 
 namespace {
-
-std::string_view padded(std::string& pad, std::string_view bytes) {
-    if (pad.size() < bytes.size() + simdjson::SIMDJSON_PADDING) pad.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(pad.data(), bytes.data(), bytes.size());
-    return {pad.data(), bytes.size()};
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string_view type_name(TimestampType t) {
     switch (t) {
@@ -36,29 +27,12 @@ void append_int(std::string& out, int64_t v) {
 
 }  // namespace
 
-simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes,
-                                simdjson::dom::element& out) {
-    auto view = padded(pad, bytes);
-    return parser.parse(view.data(), view.size(), false).get(out);
-}
-
-bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes) {
-    simdjson::dom::element e;
-    return parse_json(parser, pad, bytes, e) == simdjson::SUCCESS;
-}
-
-EnvelopeWriter::EnvelopeWriter(EnvelopeOptions o) : opts_(o) {
-    // A payload is embedded one level below the envelope object: embed only what the
-    // reader can take back at its (default) depth limit; deeper payloads go as text.
-    if (parser_.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, simdjson::DEFAULT_MAX_DEPTH - 1))
-        throw std::bad_alloc();
-}
+EnvelopeWriter::EnvelopeWriter(EnvelopeOptions o) : opts_(o) {}
 
 Encoding EnvelopeWriter::classify(std::string_view bytes) {
-    if (!bytes.empty() && !is_space(bytes.front()) && !is_space(bytes.back()) &&
+    if (!bytes.empty() && trim_json_space(bytes).size() == bytes.size() &&
         bytes.find('\n') == std::string_view::npos && bytes.find('\r') == std::string_view::npos &&
-        bytes != "null" &&
-        is_valid_json(parser_, pad_, bytes))
+        bytes != "null" && json_.valid(bytes))
         return Encoding::json;
     return is_utf8(bytes) ? Encoding::text : Encoding::base64;
 }
@@ -155,38 +129,15 @@ Result<std::string> decode_payload(std::string_view name, const Payload& p, simd
     return bad(fmt::format("unknown {}_encoding \"{}\" (expected text or base64)", name, p.encoding));
 }
 
-// Raw JSON text of any value, consuming it.
-simdjson::error_code raw_of(simdjson::ondemand::value v, std::string_view& raw) {
-    simdjson::ondemand::json_type t;
-    if (auto e = v.type().get(t)) return e;
-    if (t == simdjson::ondemand::json_type::object) {
-        simdjson::ondemand::object o;
-        if (auto e = v.get_object().get(o)) return e;
-        return o.raw_json().get(raw);
-    }
-    if (t == simdjson::ondemand::json_type::array) {
-        simdjson::ondemand::array a;
-        if (auto e = v.get_array().get(a)) return e;
-        return a.raw_json().get(raw);
-    }
-    raw = v.raw_json_token();
-    while (!raw.empty() && is_space(raw.back())) raw.remove_suffix(1);
-    return simdjson::SUCCESS;
-}
-
 }  // namespace
 
 Result<Record> EnvelopeReader::parse(std::string_view line) {
     using namespace simdjson;
     auto invalid = [](error_code e) { return fail(Exit::data, "not a valid envelope: {}", error_message(e)); };
     // Full validation (syntax, UTF-8, trailing content) first; on-demand then only walks it.
-    auto view = padded(pad_, line);
-    {
-        dom::element whole;
-        if (auto e = dom_.parse(view.data(), view.size(), false).get(whole)) return invalid(e);
-    }
+    if (auto e = line_.parse(line)) return invalid(e);
     ondemand::document doc;
-    if (auto e = ondemand_.iterate(view.data(), view.size(), pad_.size()).get(doc)) return invalid(e);
+    if (auto e = line_.iterate(doc)) return invalid(e);
     ondemand::object obj;
     if (doc.get_object().get(obj)) return fail(Exit::data, "not a valid envelope: expected a JSON object");
 
@@ -215,7 +166,7 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
                 p.null = true;
                 continue;
             }
-            if (auto e = raw_of(v, p.raw)) return invalid(e);
+            if (auto e = raw_json_of(v, p.raw)) return invalid(e);
         } else if (fname == "key_encoding" || fname == "value_encoding") {
             Payload& p = fname == "key_encoding" ? key : value;
             if (v.get_string().get(p.encoding) || p.encoding.empty()) return bad("expected \"text\" or \"base64\"");
@@ -292,18 +243,18 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
             }
         } else {  // topic, offset, timestamp_type: informational on input
             std::string_view ignored;
-            (void)raw_of(v, ignored);
+            (void)raw_json_of(v, ignored);
         }
     }
     if (!value.present) return fail(Exit::data, "not a valid envelope: field 'value' is missing");
     // The encodings point into the on-demand parser's buffer, which decoding (dom_) leaves alone.
     if (key.present && !key.null) {
-        auto k = decode_payload("key", key, dom_, pad2_);
+        auto k = decode_payload("key", key, dom_, pad_);
         if (!k) return std::unexpected(k.error());
         r.key = std::move(*k);
     }
     if (!value.null) {
-        auto v = decode_payload("value", value, dom_, pad2_);
+        auto v = decode_payload("value", value, dom_, pad_);
         if (!v) return std::unexpected(v.error());
         r.value = std::move(*v);
     }

@@ -96,6 +96,35 @@ def test_json_lines_are_sent_byte_for_byte_with_counts_and_bytes(run, topic, rea
     assert s == {"read": 303, "delivered": 303, "failed": 0, "bytes": sum(map(len, lines))}
 
 
+def test_numbers_of_any_size_are_valid_json_sent_byte_for_byte(run, topic, read_topic):
+    # JSON has no number limit: nothing here fits an int64, a uint64 or a double.
+    name = topic()
+    lines = [b'{"n":99999999999999999999}', b"1e400", b"18446744073709551616",
+             b'{"id":"u1","big":-1.5E+400,"list":[1, 2e999]}']
+    res = run("produce", name, input=b"\n".join(lines) + b"\n")
+    assert res.returncode == 0, res.stderr
+    assert [r.value for r in read_topic(name)] == lines
+    # still refused when it is not JSON
+    res = run("produce", name, input=b'[1e400,]\n')
+    assert res.returncode == 3 and b"<stdin>:1: not valid JSON" in res.stderr
+
+
+def test_key_and_timestamp_next_to_big_numbers(run, topic, read_topic):
+    name = topic()
+    data = (b'{"user":"u1","n":99999999999999999999,"ts":1764000000123}\n'
+            b'{"user":{"id":1e400, "tags": ["a"]},"ts":"2025-11-24T16:00:00Z"}\n'
+            b'{"user":18446744073709551616}\n')
+    res = run("produce", name, "--key", ".user", "--timestamp", ".ts", input=data)
+    assert res.returncode == 0, res.stderr
+    records = read_topic(name)
+    assert [r.key for r in records] == [b"u1", b'{"id":1e400,"tags":["a"]}', b"18446744073709551616"]
+    assert [r.timestamp for r in records[:2]] == [1764000000123, 1764000000000]
+    # a timestamp from a big number is a bad line naming the field
+    res = run("produce", name, "--timestamp", ".n", input=b'{"n":99999999999999999999}\n')
+    assert res.returncode == 3
+    assert b"<stdin>:1: field .n: expected epoch milliseconds or an ISO-8601 time, got 99999999999999999999" in res.stderr
+
+
 def test_quiet_silences_the_summary(run, topic, read_topic):
     name = topic()
     res = run("produce", name, "-q", input=b'{"a":1}\n')

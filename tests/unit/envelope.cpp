@@ -137,3 +137,18 @@ TEST_CASE("envelope round trip at the JSON depth limit") {
         CHECK(*back.value == deep);
     }
 }
+
+TEST_CASE("payloads with numbers beyond int64, uint64 and double are embedded as JSON and read back") {
+    for (const char* payload : {R"({"n":99999999999999999999})", "1e400", "18446744073709551616", R"([1,-1e400,{"a":2}])"}) {
+        CAPTURE(payload);
+        RecordView r{"t", 0, 5, 1000, TimestampType::create, payload, payload, {}};
+        std::string line = write(r);
+        CHECK(line.find(std::string("\"value\":") + payload + ",\"headers\"") != std::string::npos);
+        CHECK(line.find("_encoding") == std::string::npos);
+        Record back = round_trip(r);
+        CHECK(back.key == std::optional<std::string>(payload));
+        CHECK(back.value == std::optional<std::string>(payload));
+    }
+    EnvelopeWriter w;
+    CHECK(w.classify("[1e400,]") == Encoding::text);  // still not JSON
+}
