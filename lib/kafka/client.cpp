@@ -68,8 +68,11 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
         st->last_error = reason;
         auto e = static_cast<rd_kafka_resp_err_t>(err);
         if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
-            e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
+            e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
+            // Kept apart from last_error: "1/1 brokers are down" and the like follow it.
+            if (!st->auth_failed) st->auth_error = reason;
             st->auth_failed = true;
+        }
         if (e == RD_KAFKA_RESP_ERR__FATAL) {
             char buf[512];
             rd_kafka_fatal_error(rk, buf, sizeof buf);
@@ -141,7 +144,7 @@ Result<void> Client::usable() const {
     std::lock_guard lock(state_->mu);
     if (state_->auth_failed)
         return fail(Exit::connect, "authentication or authorization failed at {}: {}", settings_->brokers(),
-                    state_->scrub(state_->last_error));
+                    state_->scrub(state_->auth_error));
     if (state_->fatal)
         return fail(Exit::runtime, "fatal Kafka client error: {}", state_->scrub(state_->fatal_reason));
     return {};

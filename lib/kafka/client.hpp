@@ -57,6 +57,7 @@ struct ClientState {
     std::mutex mu;
     std::string last_error;       // most recent error or warning from librdkafka
     bool auth_failed = false;
+    std::string auth_error;       // the first authentication or authorization failure
     bool fatal = false;
     std::string fatal_reason;
     int verbosity = 0;

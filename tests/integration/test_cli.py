@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import time
 
+import pytest
+
 
 def test_bad_flag_is_usage_error_with_usage_line(run):
     r = run("topics", "list", "--no-such-flag")
@@ -142,3 +144,21 @@ def test_wrong_password_is_exit_4_naming_authentication_without_the_password(kpi
     assert "authentication" in err.lower() and sasl_brokers in err
     assert "wrong-pw-123" not in err and b"wrong-pw-123" not in r.stdout
     assert elapsed < 15  # fails on the broker's answer, not by waiting out --timeout
+
+
+@pytest.mark.parametrize("command", [["topics"], ["topics", "describe", "T"], ["lag"], ["produce", "T"],
+                                     ["consume", "T", "-e"], ["consume", "T", "-g", "G"], ["tail", "T"]])
+def test_wrong_password_names_the_reason_on_one_line_without_verbose(kpipe_bin, tmp_path, sasl_brokers, topic,
+                                                                     command):
+    t = topic()
+    cfg = sasl_profile(tmp_path, sasl_brokers)
+    args = [t if a == "T" else a for a in command]
+    r = subprocess.run([str(kpipe_bin), "--config", str(cfg), "--profile", "cloud", "--timeout", "20s", *args],
+                       capture_output=True, timeout=60, input=b'{"n":1}\n',
+                       env={"PATH": "/usr/bin:/bin", "KAFKA_PASSWORD": "wrong-pw-123"})
+    assert r.returncode == 4, r.stderr
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "authentication" in lines[0] and sasl_brokers in lines[0]
+    assert "Invalid username or password" in lines[0]  # the broker's reason, not "brokers are down"
+    assert "wrong-pw-123" not in lines[0]
