@@ -1,6 +1,7 @@
 // A librdkafka handle built from Settings, with connection checks that fail within
 // the configured timeout instead of hanging, and log lines scrubbed of secrets.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +53,14 @@ struct ClusterInfo {
     std::vector<std::string> nodes_down(const std::vector<std::string>& topics) const;
 };
 
+// How far the connection to one broker got, from librdkafka's broker state changes.
+struct BrokerProgress {
+    std::string state;                            // INIT, CONNECT, APIVERSION_QUERY, UP, DOWN, ...
+    std::chrono::steady_clock::time_point since;  // when it entered `state`
+    bool answered = false;                        // got past the first Kafka request
+    int hangups = 0;  // connections lost within a second of the first Kafka request, unanswered
+};
+
 // Shared between the handle's callbacks (librdkafka threads) and the caller.
 struct ClientState {
     std::mutex mu;
@@ -62,7 +71,11 @@ struct ClientState {
     std::string fatal_reason;
     int verbosity = 0;
     std::vector<std::string> secrets;
+    std::map<std::string, BrokerProgress> brokers;  // by "host:port"
     std::string scrub(std::string text) const;
+    // Why no broker answered, when what happened says more than the last error: it is
+    // not a Kafka listener. Empty otherwise. Needs `mu`.
+    std::string not_kafka() const;
 };
 
 class Client {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -162,3 +164,64 @@ def test_wrong_password_names_the_reason_on_one_line_without_verbose(kpipe_bin, 
     assert "authentication" in lines[0] and sasl_brokers in lines[0]
     assert "Invalid username or password" in lines[0]  # the broker's reason, not "brokers are down"
     assert "wrong-pw-123" not in lines[0]
+
+
+class FakeListener:
+    """A TCP port on loopback that is not Kafka: it answers HTTP, stays silent, or hangs up."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.conns: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        deadline = time.monotonic() + 60
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            if self.kind == "http":
+                conn.settimeout(2)
+                try:
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                except OSError:
+                    pass
+                conn.close()
+            elif self.kind == "hangup":
+                conn.close()
+            else:  # silent: keep it open, say nothing
+                self.conns.append(conn)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("kind, reason", [("http", 'starting "HTTP"'), ("silent", "no Kafka response"),
+                                          ("hangup", "closed the connection before any Kafka response")])
+@pytest.mark.parametrize("command", [["topics"], ["lag"]])
+def test_a_port_that_is_not_kafka_is_named_with_a_reason_within_timeout(kpipe_bin, kind, reason, command):
+    listener = FakeListener(kind)
+    try:
+        start = time.monotonic()
+        r = subprocess.run([str(kpipe_bin), "-b", f"127.0.0.1:{listener.port}", "--timeout", "2s", *command],
+                           capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+        elapsed = time.monotonic() - start
+    finally:
+        listener.close()
+    assert r.returncode == 4, r.stderr
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"127.0.0.1:{listener.port}" in lines[0]
+    assert "is this a Kafka listener?" in lines[0] and reason in lines[0]
+    assert elapsed < 8  # --timeout 2s, with room for a loaded machine
