@@ -336,7 +336,7 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
     r->add_option("--speed", o->speed,
                   "max (default: as fast as possible), or a factor of the records' own pace: 1x, 2x, 0.5x")
         ->type_name("SPEED");
-    r->add_option("--rate", o->rate, "Send at most N records per second")->check(CLI::PositiveNumber)->type_name("N");
+    r->add_option("--rate", o->rate, "Send at most N records per second")->check(positive_number())->type_name("N");
     r->add_option("--max-gap", o->max_gap, "With --speed: shorten longer silences between records to this, e.g. 1s")
         ->type_name("DURATION");
     r->add_option("--partition", o->partition,

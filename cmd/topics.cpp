@@ -270,9 +270,9 @@ void register_topics(CLI::App& app, Commands& out) {
     auto* create = topics->add_subcommand("create", "Create topics");
     create->add_option("topic", o->topics, "Topic names")->required();
     create->add_option("-p,--partitions", o->partitions, "Partition count (default: broker's num.partitions)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(1));
     create->add_option("-r,--replication-factor", o->replication, "Replication factor (default: broker's)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(1));
     create->add_option("-c,--config", o->configs, "Topic config key=value (repeatable)")->type_name("KEY=VALUE");
     create->add_flag("--if-not-exists", o->if_not_exists, "Succeed when a topic already exists");
     bind(create, run_create);
@@ -292,7 +292,7 @@ void register_topics(CLI::App& app, Commands& out) {
 
     auto* addp = topics->add_subcommand("add-partitions", "Grow a topic to a total number of partitions");
     addp->add_option("topic", o->topics, "Topic name")->required()->expected(1);
-    addp->add_option("--total", o->total, "New total partition count")->required()->check(CLI::PositiveNumber);
+    addp->add_option("--total", o->total, "New total partition count")->required()->check(whole_number(1));
     bind(addp, run_add_partitions);
 }
 

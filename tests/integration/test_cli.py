@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import threading
@@ -225,3 +226,61 @@ def test_a_port_that_is_not_kafka_is_named_with_a_reason_within_timeout(kpipe_bi
     assert f"127.0.0.1:{listener.port}" in lines[0]
     assert "is this a Kafka listener?" in lines[0] and reason in lines[0]
     assert elapsed < 8  # --timeout 2s, with room for a loaded machine
+
+
+# Every numeric option of every command: (command, option, bad value, the message after "option: ").
+NUMERIC_OPTIONS = [
+    (["produce", "t"], "--partition", "-1", "must be 0 or more, got -1"),
+    (["produce", "t"], "--partition", "99999999999", "must be at most 2147483647, got 99999999999"),
+    (["produce", "t"], "--batch-size", "0", "must be 1 or more, got 0"),
+    (["produce", "t"], "--rate", "0", "must be more than 0, got 0"),
+    (["produce", "t"], "--rate", "nan", "expected a number, got nan"),
+    (["consume", "t"], "--count", "-1", "must be 0 or more, got -1"),
+    (["consume", "t"], "--count", "99999999999999999999", "must be at most 9223372036854775807, got 99999999999999999999"),
+    (["tail", "t"], "--last", "-1", "must be 0 or more, got -1"),
+    (["topics", "create", "t"], "--partitions", "0", "must be 1 or more, got 0"),
+    (["topics", "create", "t"], "--replication-factor", "-1", "must be 1 or more, got -1"),
+    (["topics", "add-partitions", "t"], "--total", "0", "must be 1 or more, got 0"),
+    (["lag"], "--count", "0", "must be 1 or more, got 0"),
+    (["lag"], "--window", "1", "must be from 2 to 1000, got 1"),
+    (["lag"], "--max-lag", "-1", "must be 0 or more, got -1"),
+    (["consume", "t"], "--top", "-1", "must be 0 or more, got -1"),
+    (["consume", "t"], "--max-keys", "0", "must be 1 or more, got 0"),
+    (["tail", "t"], "--top", "-1", "must be 0 or more, got -1"),
+    (["tail", "t"], "--max-keys", "0", "must be 1 or more, got 0"),
+    (["replay", "f", "--to", "t"], "--rate", "0", "must be more than 0, got 0"),
+    (["replay", "f", "--to", "t"], "--rate", "inf", "expected a number, got inf"),
+]
+
+
+def kpipe_usage(kpipe_bin, *args: str) -> list[str]:
+    r = subprocess.run([str(kpipe_bin), *args], capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+    assert r.returncode == 2, r.stderr
+    return r.stderr.decode().splitlines()
+
+
+@pytest.mark.parametrize("command, option, value, message", NUMERIC_OPTIONS)
+def test_numeric_option_errors_are_plain(kpipe_bin, command, option, value, message):
+    lines = kpipe_usage(kpipe_bin, *command, option, value)
+    assert lines[0] == f"kpipe: {option}: {message}"
+    if option != "--rate":
+        lines = kpipe_usage(kpipe_bin, *command, option, "1.5")
+        assert lines[0] == f"kpipe: {option}: expected a whole number, got 1.5"
+
+
+def test_consume_short_count_flag_says_what_is_wrong(kpipe_bin):
+    assert kpipe_usage(kpipe_bin, "consume", "t", "-n", "-1")[0] == "kpipe: --count: must be 0 or more, got -1"
+
+
+def test_every_numeric_option_is_checked_above(kpipe_bin):
+    commands = [["produce"], ["consume"], ["tail"], ["topics"], ["topics", "list"], ["topics", "describe"],
+                ["topics", "create"], ["topics", "delete"], ["topics", "alter"], ["topics", "add-partitions"],
+                ["lag"], ["replay"], ["config", "show"]]
+    words = {w for c in commands for w in c}
+    checked = {(tuple(a for a in c if a in words), o) for c, o, _, _ in NUMERIC_OPTIONS}
+    found = set()
+    for command in commands:
+        out = subprocess.run([str(kpipe_bin), *command, "--help"], capture_output=True, check=True).stdout.decode()
+        for m in re.finditer(r"^\s+(?:-\w,)?(--[\w-]+) (N|INT|UINT|FLOAT|NUMBER|BYTES)\b", out, re.M):
+            found.add((tuple(command), m.group(1)))
+    assert found and found <= checked, found - checked
