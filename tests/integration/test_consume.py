@@ -395,7 +395,10 @@ def test_bad_offsets_and_templates_exit_2_naming_the_part(run, topic):
     for args, part in [(["--from", "bogus"], b"bogus"), (["--from", "1:nope"], b"nope"),
                        (["--from", "@-1y"], b"1y"), (["--until", "x"], b"x"),
                        (["-f", "%t %x"], b"%x"), (["-f", "a\\q"], b"\\q"),
-                       (["-p", "1-"], b"1-"), (["--from", "stored"], b"group")]:
+                       (["-p", "1-"], b"1-"), (["--from", "stored"], b"group"),
+                       (["--from", "100:50"], b"invalid range '100:50': it ends (50) before it starts (100)"),
+                       (["--from", "@2025-11-24T17:00:00Z:@2025-11-24T16:00:00Z"], b"before it starts"),
+                       (["--from", "100", "--until", "50"], b"it ends (50) before it starts (100)")]:
         r = run("consume", name, *args)
         assert r.returncode == 2, (args, r.stderr)
         assert part in r.stderr, (args, r.stderr)
