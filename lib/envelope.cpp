@@ -19,6 +19,12 @@ std::string_view type_name(TimestampType t) {
     return "none";
 }
 
+std::optional<TimestampType> timestamp_type_of(std::string_view name) {
+    for (auto t : {TimestampType::create, TimestampType::log_append, TimestampType::none})
+        if (type_name(t) == name) return t;
+    return std::nullopt;
+}
+
 void append_int(std::string& out, int64_t v) {
     char buf[24];
     auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -156,12 +162,13 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
         if (seen & (1u << slot)) return fail(Exit::data, "field '{}' appears twice", fname);
         seen |= 1u << slot;
         ondemand::value v = field.value();
+        ondemand::json_type type;
+        if (auto e = v.type().get(type)) return invalid(e);
+        const bool is_null = type == ondemand::json_type::null;
         auto bad = [&](std::string_view why) { return fail(Exit::data, "field '{}': {}", fname, why); };
         if (fname == "key" || fname == "value") {
             Payload& p = fname == "key" ? key : value;
             p.present = true;
-            bool is_null = false;
-            if (auto e = v.is_null().get(is_null)) return invalid(e);
             if (is_null) {
                 p.null = true;
                 continue;
@@ -172,19 +179,15 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
             if (v.get_string().get(p.encoding) || p.encoding.empty()) return bad("expected \"text\" or \"base64\"");
             // The string lives in the parser's buffer until the next parse: fine for this call.
         } else if (fname == "partition") {
-            bool is_null = false;
-            if (auto e = v.is_null().get(is_null)) return invalid(e);
             if (is_null) continue;
             int64_t p = 0;
-            if (v.get_int64().get(p) || p < -1 || p > INT32_MAX) return bad("expected a partition number");
+            if (v.get_int64().get(p) || p < -1 || p > INT32_MAX) return bad("expected a partition number (-1 or more) or null");
             r.partition = static_cast<int32_t>(p);
         } else if (fname == "timestamp") {
-            ondemand::json_type t;
-            if (auto e = v.type().get(t)) return invalid(e);
-            if (t == ondemand::json_type::null) continue;
-            if (t == ondemand::json_type::number) {
+            if (is_null) continue;
+            if (type == ondemand::json_type::number) {
                 if (v.get_int64().get(r.timestamp) || r.timestamp < 0) return bad("expected epoch milliseconds");
-            } else if (t == ondemand::json_type::string) {
+            } else if (type == ondemand::json_type::string) {
                 std::string_view s;
                 if (v.get_string().get(s)) return bad("expected a string");
                 auto ts = parse_time(s);
@@ -196,8 +199,6 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
                 return bad("expected epoch milliseconds or an ISO-8601 string");
             }
         } else if (fname == "headers") {
-            bool is_null = false;
-            if (auto e = v.is_null().get(is_null)) return invalid(e);
             if (is_null) continue;
             ondemand::array headers;
             if (v.get_array().get(headers)) return bad("expected an array of [name, value] pairs");
@@ -241,9 +242,19 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
                 r.headers.push_back(std::move(h));
                 ++index;
             }
-        } else {  // topic, offset, timestamp_type: informational on input
-            std::string_view ignored;
-            (void)raw_json_of(v, ignored);
+        } else if (is_null) {  // topic, offset, timestamp_type: informational on input, null allowed
+            continue;
+        } else if (fname == "topic") {
+            std::string_view s;
+            if (v.get_string().get(s)) return bad("expected the topic name (a string) or null");
+            r.topic = s;
+        } else if (fname == "offset") {
+            if (v.get_int64().get(r.offset) || r.offset < -1) return bad("expected an offset (a whole number, -1 or more) or null");
+        } else {
+            std::string_view s;
+            auto t = v.get_string().get(s) ? std::nullopt : timestamp_type_of(s);
+            if (!t) return bad("expected \"create\", \"log_append\", \"none\" or null");
+            r.timestamp_type = *t;
         }
     }
     if (!value.present) return fail(Exit::data, "not a valid envelope: field 'value' is missing");

@@ -404,6 +404,26 @@ def test_bad_envelope_line_names_the_field(run, topic, read_topic):
     assert [r.value for r in read_topic(name)] == [b"x"]
 
 
+def test_envelope_fields_of_the_wrong_kind_are_bad_lines_naming_the_field(run, topic, read_topic):
+    name = topic()
+    data = (b'{"timestamp_type":"bogus","value":"a","value_encoding":"text"}\n'
+            b'{"offset":"abc","value":"b","value_encoding":"text"}\n'
+            b'{"topic":5,"value":"c","value_encoding":"text"}\n'
+            b'{"partition":"x","value":"d","value_encoding":"text"}\n'
+            # what consume writes (and --failed: offset -1, null timestamp), and nulls
+            b'{"topic":"t","partition":0,"offset":-1,"timestamp":null,"timestamp_type":"none","key":null,'
+            b'"value":"e","value_encoding":"text","headers":[]}\n'
+            b'{"topic":"t","partition":0,"offset":12,"timestamp":"2025-11-24T16:00:00.123Z",'
+            b'"timestamp_type":"log_append","key":null,"value":"f","value_encoding":"text","headers":[]}\n'
+            b'{"topic":null,"partition":null,"offset":null,"timestamp_type":null,"value":"g","value_encoding":"text"}\n')
+    res = run("produce", name, "--format", "envelope", "--on-error", "skip", input=data)
+    assert res.returncode == 3
+    err = res.stderr.decode()
+    for line, field in [(1, "timestamp_type"), (2, "offset"), (3, "topic"), (4, "partition")]:
+        assert f"kpipe: <stdin>:{line}: field '{field}': expected " in err, err
+    assert [r.value for r in read_topic(name)] == [b"e", b"f", b"g"]
+
+
 def test_record_larger_than_message_max_bytes_is_bad_input(run, topic, read_topic, tmp_path):
     name = topic()
     big = b'{"blob":"' + b"x" * 3000 + b'"}'
