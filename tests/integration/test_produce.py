@@ -675,6 +675,16 @@ def wait_until(predicate, what: str, timeout: float = 30):
         time.sleep(0.05)
 
 
+def signal_when(proc, ready, what: str, sig) -> bytes:
+    """Once ready() holds, sends sig and waits for kpipe to end: its stderr (killed if it hangs)."""
+    try:
+        wait_until(ready, what)
+        proc.send_signal(sig)
+        return proc.communicate(timeout=30)[1]
+    finally:
+        proc.kill()
+
+
 def test_sigint_delivers_what_was_read_and_exits_130(kpipe_bin, brokers, topic, read_topic, tmp_path):
     name = topic()
     events = sample("clickstream", 100)
@@ -684,19 +694,14 @@ def test_sigint_delivers_what_was_read_and_exits_130(kpipe_bin, brokers, topic, 
     # (opening blocks until the writer below comes), reads it to its end, closes it and
     # then waits on the pipe of stdin, which stays open.
     proc = start_kpipe(kpipe_bin, brokers, name, fifo, "-", "--linger", "60s")
-    try:
-        with open(fifo, "wb") as w:  # returns once kpipe has the FIFO open
-            w.write(events)
+    with open(fifo, "wb") as w:  # returns once kpipe has the FIFO open
+        w.write(events)
 
-        def fifo_done():
-            fds = Path(f"/proc/{proc.pid}/fd")
-            return all(os.readlink(fds / fd) != str(fifo) for fd in os.listdir(fds))
+    def fifo_done():
+        fds = Path(f"/proc/{proc.pid}/fd")
+        return all(os.readlink(fds / fd) != str(fifo) for fd in os.listdir(fds))
 
-        wait_until(fifo_done, "kpipe to read all of the FIFO")
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    stderr = signal_when(proc, fifo_done, "kpipe to read all of the FIFO", signal.SIGINT)
     assert proc.returncode == 130, stderr
     assert b"interrupted" in stderr
     assert [r.value for r in read_topic(name)] == events.splitlines()
@@ -707,13 +712,29 @@ def test_sigint_delivers_what_was_read_and_exits_130(kpipe_bin, brokers, topic, 
 def test_sigterm_while_waiting_on_stdin_exits_130(kpipe_bin, brokers, topic, read_topic):
     name = topic()
     proc = start_kpipe(kpipe_bin, brokers, name)
-    try:
-        proc.stdin.write(b'{"n":1}\n{"n":2}\n')
-        proc.stdin.flush()
-        wait_until(lambda: len(read_topic(name)) == 2, "the first records to arrive")
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    proc.stdin.write(b'{"n":1}\n{"n":2}\n')
+    proc.stdin.flush()
+    stderr = signal_when(proc, lambda: len(read_topic(name)) == 2, "the first records to arrive", signal.SIGTERM)
     assert proc.returncode == 130, stderr
     assert [r.value for r in read_topic(name)] == [b'{"n":1}', b'{"n":2}']
+
+
+def test_sigterm_while_waiting_to_open_a_fifo_exits_130(kpipe_bin, brokers, topic, read_topic, tmp_path):
+    name = topic()
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    proc = start_kpipe(kpipe_bin, brokers, name, fifo)
+
+    # Opening a FIFO for reading blocks until a writer comes: wait for kpipe's main
+    # thread to sit in openat(2) (x86_64: 257; open(2): 2) before signalling.
+    def opening():
+        fields = Path(f"/proc/{proc.pid}/syscall").read_text().split()
+        return fields[0] in ("257", "2")
+
+    stderr = signal_when(proc, opening, "kpipe to block opening the FIFO", signal.SIGTERM)
+    assert proc.returncode == 130, stderr
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert str(fifo) in lines[0] and "interrupted" in lines[0]
+    assert "Interrupted system call" not in lines[0]
+    assert read_topic(name) == []
