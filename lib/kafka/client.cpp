@@ -82,10 +82,10 @@ void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) n
     try {
         std::lock_guard lock(st->mu);
         if (level <= 4) st->last_error = buf;
-        if (st->verbosity >= 1) {
-            std::string line = st->scrub(fmt::format("kpipe: librdkafka {} {}: {}\n", level, fac, buf));
-            std::fputs(line.c_str(), stderr);
-        }
+        if (st->verbosity >= 1)
+            for (const auto& line : st->log_limiter.admit(fmt::format("librdkafka {} {}: {}", level, fac, buf),
+                                                          LogLimiter::Clock::now()))
+                std::fputs(st->scrub(fmt::format("kpipe: {}\n", line)).c_str(), stderr);
     } catch (...) {
     }
 }
@@ -190,7 +190,12 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     return c;
 }
 
-Client::~Client() = default;
+Client::~Client() {
+    rk_.reset();  // its threads log until it is destroyed
+    if (state_ && state_->verbosity >= 1)
+        for (const auto& line : state_->log_limiter.flush())
+            std::fputs(state_->scrub(fmt::format("kpipe: {}\n", line)).c_str(), stderr);
+}
 
 std::string Client::last_error() const {
     std::lock_guard lock(state_->mu);

@@ -12,6 +12,7 @@
 
 #include "error.hpp"
 #include "kafka/handles.hpp"
+#include "log_limiter.hpp"
 #include "settings.hpp"
 
 namespace kpipe::kafka {
@@ -70,6 +71,7 @@ struct ClientState {
     bool fatal = false;
     std::string fatal_reason;
     int verbosity = 0;
+    LogLimiter log_limiter;  // -v lines from librdkafka that repeat are held back
     std::vector<std::string> secrets;
     std::map<std::string, BrokerProgress> brokers;  // by "host:port"
     std::string scrub(std::string text) const;
