@@ -15,11 +15,15 @@
 #include "count_writer.hpp"
 #include "dead_letter.hpp"
 #include "map_step.hpp"
+#include "offsets.hpp"
 #include "schema_check.hpp"
 #include "pump.hpp"
 #include "settings.hpp"
 
 namespace kpipe::cli {
+
+// How offset errors name the options the lists came from.
+inline constexpr PlanNames kOffsetFlags{"--from", "--until"};
 
 using Run = std::function<Exit(const Settings&)>;
 

@@ -40,7 +40,7 @@ TopicSourceOptions source_options(const Settings& s, const ConsumeOptions& o, Ca
     if (!o.group.empty()) r.group = o.group;
     r.commit = !o.no_commit;
     r.commit_interval = value_or_throw(parse_duration(o.commit_interval));
-    r.plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms()));
+    r.plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms(), kOffsetFlags));
     r.from_given = !o.from.empty();
     if (!o.partitions.empty()) r.partitions = value_or_throw(parse_partition_list(o.partitions));
     r.exit_at_end = o.exit_at_end;

@@ -37,7 +37,7 @@ TopicSourceOptions source_options(const Settings& s, const TailOptions& o, Cance
         value_or_throw(parse_duration(o.since));  // names --since's value when it is wrong
         from = "@-" + o.since;
     }
-    r.plan = value_or_throw(parse_offset_plan(from, "", now_ms()));
+    r.plan = value_or_throw(parse_offset_plan(from, "", now_ms(), kOffsetFlags));
     r.from_given = true;
     if (!o.partitions.empty()) r.partitions = value_or_throw(parse_partition_list(o.partitions));
     r.report_outages = is_terminal(stderr) || s.verbosity >= 1;
