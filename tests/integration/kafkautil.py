@@ -145,6 +145,9 @@ def read_all(
         if meta.error is not None:
             raise KafkaException(meta.error)
         pending = set(meta.partitions)
+        # The end of each partition now: an end-of-partition event before it (a fetch that
+        # raced the last writes) does not end the read.
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1] for p in pending}
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
         records: list[Record] = []
         deadline = time.monotonic() + timeout
@@ -156,7 +159,8 @@ def read_all(
             for msg in consumer.consume(10_000, 0.5):
                 if msg.error():
                     if msg.error().code() == KafkaError._PARTITION_EOF:
-                        pending.discard(msg.partition())
+                        if msg.offset() >= ends[msg.partition()]:
+                            pending.discard(msg.partition())
                         continue
                     raise KafkaException(msg.error())
                 records.append(
