@@ -9,6 +9,9 @@
 
 #include <fmt/ranges.h>
 
+#include "connection_failure.hpp"
+#include "kafka/oauth.hpp"
+
 namespace kpipe::kafka {
 
 std::string err_name(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
@@ -51,7 +54,8 @@ void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) n
     if (!st) return;
     try {
         std::lock_guard lock(st->mu);
-        if (level <= 4) st->last_error = buf;
+        if (level <= 4 || is_connection_failure(buf)) st->last_error = buf;
+        if (is_permanent_failure(buf)) st->auth_failed = true;  // a retry cannot mend it: fail at once
         if (st->verbosity >= 1) {
             std::string line = st->scrub(fmt::format("kpipe: librdkafka {} {}: {}\n", level, fac, buf));
             std::fputs(line.c_str(), stderr);
@@ -122,11 +126,20 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     rd_kafka_conf_set_opaque(conf.get(), c.state_.get());
     if (hook) hook(conf.get());
 
+    // OAUTHBEARER tokens kpipe fetches or signs itself (profile kinds oauth, msk-iam).
+    auto tokens = token_source_for(settings, process_env());
+    if (!tokens) return std::unexpected(tokens.error());
+    if (*tokens) {
+        c.state_->tokens = std::move(*tokens);
+        install_token_refresh(conf.get());
+    }
+
     rd_kafka_type_t type = role == Role::consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER;
     rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);
     if (!rk) return fail(Exit::usage, "cannot create Kafka client: {}", errstr);
     conf.release();  // owned by rk now
     c.rk_.reset(rk);
+    if (c.state_->tokens) refresh_tokens_in_background(rk);
     return c;
 }
 
@@ -137,11 +150,16 @@ std::string Client::last_error() const {
     return state_->scrub(state_->last_error);
 }
 
+std::string Client::token_about() const {
+    std::lock_guard lock(state_->mu);
+    return state_->token_about;
+}
+
 Result<void> Client::usable() const {
     std::lock_guard lock(state_->mu);
     if (state_->auth_failed)
-        return fail(Exit::connect, "authentication or authorization failed at {}: {}", settings_->brokers(),
-                    state_->scrub(state_->last_error));
+        return fail(Exit::connect, "cannot connect or authenticate at {}: {}", settings_->brokers(),
+                    explain(state_->scrub(state_->last_error), *settings_));
     if (state_->fatal)
         return fail(Exit::runtime, "fatal Kafka client error: {}", state_->scrub(state_->fatal_reason));
     return {};
@@ -149,6 +167,7 @@ Result<void> Client::usable() const {
 
 Error Client::connect_error(std::string_view what) const {
     std::string reason = last_error();
+    if (!reason.empty()) reason = explain(reason, *settings_);
     return Error{Exit::connect, fmt::format("cannot {} at {} within {}{}{}", what, settings_->brokers(),
                                             format_duration(settings_->timeout), reason.empty() ? "" : ": ",
                                             reason)};

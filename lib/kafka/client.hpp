@@ -12,6 +12,7 @@
 #include "error.hpp"
 #include "kafka/handles.hpp"
 #include "settings.hpp"
+#include "token_source.hpp"
 
 namespace kpipe::kafka {
 
@@ -62,6 +63,9 @@ struct ClientState {
     int verbosity = 0;
     std::vector<std::string> secrets;
     std::string scrub(std::string text) const;
+    // The OAUTHBEARER token source (kinds oauth, msk-iam) and what its last token was.
+    std::unique_ptr<TokenSource> tokens;
+    std::string token_about;
 };
 
 class Client {
@@ -79,6 +83,8 @@ public:
     // An error once librdkafka reported a fatal error or failed authentication.
     Result<void> usable() const;
     std::string last_error() const;
+    // What kpipe's last OAUTHBEARER token was ("" when it fetches none), for config check.
+    std::string token_about() const;
 
     Client(Client&&) noexcept = default;
     Client& operator=(Client&&) noexcept = default;

@@ -63,6 +63,22 @@ def find_sasl_brokers() -> str | None:
     return _address("KPIPE_TEST_SASL_BROKERS", "brokers-sasl")
 
 
+def security_env() -> dict[str, str] | None:
+    """What scripts/kafka-local's security listeners need (KPIPE_TEST_SSL_BROKERS, KPIPE_TEST_CA...):
+    from the environment when `eval "$(scripts/kafka-local env)"` set them, else from the
+    security.env file the script writes; None when there is neither."""
+    out = {k: v for k, v in os.environ.items() if k.startswith("KPIPE_TEST_")}
+    if "KPIPE_TEST_SSL_BROKERS" in out:
+        return out
+    path = kafka_local_dir() / "security.env"
+    if not path.is_file():
+        return None
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition("=")
+        out[key] = value.strip("'")
+    return out
+
+
 def unique_topic_name(base: str) -> str:
     """A valid, unique topic name derived from `base` (e.g. a test name)."""
     clean = re.sub(r"[^a-zA-Z0-9._-]+", "-", base).strip("-.")[:200] or "topic"

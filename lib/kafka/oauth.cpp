@@ -1,0 +1,40 @@
+#include "kafka/oauth.hpp"
+
+#include "kafka/client.hpp"
+#include "kafka/handles.hpp"
+
+namespace kpipe::kafka {
+
+namespace {
+
+void refresh(rd_kafka_t* rk, const char* /*oauthbearer_config*/, void* opaque) noexcept {
+    auto* st = static_cast<ClientState*>(opaque);
+    try {
+        auto token = st->tokens->fetch();
+        if (!token) {
+            rd_kafka_oauthbearer_set_token_failure(rk, st->scrub(token.error().message).c_str());
+            return;
+        }
+        {
+            std::lock_guard lock(st->mu);
+            st->secrets.push_back(token->value);
+            st->token_about = token->about;
+        }
+        char errstr[512];
+        if (rd_kafka_oauthbearer_set_token(rk, token->value.c_str(), token->expires_ms, token->principal.c_str(),
+                                           nullptr, 0, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            rd_kafka_oauthbearer_set_token_failure(rk, errstr);
+    } catch (const std::exception& e) {
+        rd_kafka_oauthbearer_set_token_failure(rk, e.what());
+    }
+}
+
+}  // namespace
+
+void install_token_refresh(rd_kafka_conf_t* conf) { rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, refresh); }
+
+void refresh_tokens_in_background(rd_kafka_t* rk) {
+    ErrorPtr err(rd_kafka_sasl_background_callbacks_enable(rk));
+}
+
+}  // namespace kpipe::kafka
