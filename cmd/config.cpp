@@ -19,6 +19,7 @@ struct ConfigOptions {
     std::string region;   // __msk-iam-token
     int64_t time = 0;     // __msk-iam-token: epoch seconds, 0 for now
     std::string aws_profile;
+    std::string user_agent;  // __msk-iam-token: "" for kpipe's own
 };
 
 // A PEM value (a converted PKCS#12 bundle) is shown by what it holds, not line by line.
@@ -106,8 +107,9 @@ Exit run_msk_token(const ConfigOptions& o) {
                          : std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-    auto t = msk_iam_token(creds.keys, o.region, now, msk_iam_user_agent());
-    print_stdout(fmt::format("{}\n{}\n{}\n", t.token, t.expires_ms, msk_iam_user_agent()));
+    std::string agent = o.user_agent.empty() ? msk_iam_user_agent() : o.user_agent;
+    auto t = msk_iam_token(creds.keys, o.region, now, agent);
+    print_stdout(fmt::format("{}\n{}\n{}\n", t.token, t.expires_ms, agent));
     return Exit::ok;
 }
 
@@ -133,6 +135,7 @@ void register_config(CLI::App& app, Commands& out) {
     token->add_option("--region", o->region)->required();
     token->add_option("--time", o->time);
     token->add_option("--aws-profile", o->aws_profile);
+    token->add_option("--user-agent", o->user_agent);
     out.push_back({token, [o](const Settings&) { return run_msk_token(*o); }});
 }
 

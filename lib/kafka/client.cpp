@@ -139,7 +139,8 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     if (!rk) return fail(Exit::usage, "cannot create Kafka client: {}", errstr);
     conf.release();  // owned by rk now
     c.rk_.reset(rk);
-    if (c.state_->tokens) refresh_tokens_in_background(rk);
+    if (c.state_->tokens)
+        if (auto ok = refresh_tokens_in_background(rk); !ok) return std::unexpected(ok.error());
     return c;
 }
 

@@ -31,10 +31,18 @@ void refresh(rd_kafka_t* rk, const char* /*oauthbearer_config*/, void* opaque) n
 
 }  // namespace
 
-void install_token_refresh(rd_kafka_conf_t* conf) { rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, refresh); }
+void install_token_refresh(rd_kafka_conf_t* conf) {
+    rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf, refresh);
+    // A queue of its own, so that the callback does not wait for rd_kafka_poll (which a
+    // consumer or an admin call may not run while it waits for the broker).
+    rd_kafka_conf_enable_sasl_queue(conf, 1);
+}
 
-void refresh_tokens_in_background(rd_kafka_t* rk) {
+Result<void> refresh_tokens_in_background(rd_kafka_t* rk) {
     ErrorPtr err(rd_kafka_sasl_background_callbacks_enable(rk));
+    if (err) return fail(Exit::runtime, "cannot refresh OAUTHBEARER tokens in the background: {}",
+                         rd_kafka_error_string(err.get()));
+    return {};
 }
 
 }  // namespace kpipe::kafka

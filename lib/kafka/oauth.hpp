@@ -5,14 +5,16 @@
 #pragma once
 #include <librdkafka/rdkafka.h>
 
+#include "error.hpp"
+
 namespace kpipe::kafka {
 
 struct ClientState;
 
 // Before rd_kafka_new: the callback, which takes the token source from the ClientState
-// that is the conf's opaque.
+// that is the conf's opaque, on a SASL queue of its own.
 void install_token_refresh(rd_kafka_conf_t* conf);
 // After rd_kafka_new: serve the callback on librdkafka's background thread.
-void refresh_tokens_in_background(rd_kafka_t* rk);
+Result<void> refresh_tokens_in_background(rd_kafka_t* rk);
 
 }  // namespace kpipe::kafka

@@ -43,6 +43,12 @@ def kafka_local_dir() -> Path:
     return Path(os.environ.get("KPIPE_KAFKA_DIR") or default)
 
 
+def pypi_dir() -> Path:
+    """Where scripts/bootstrap installs the PyPI packages tests use (AWS's MSK IAM signer)."""
+    cache = os.environ.get("KPIPE_CACHE") or Path.home() / ".cache" / "kpipe"
+    return Path(cache) / "pypi"
+
+
 def _address(env_var: str, file_name: str) -> str | None:
     """$env_var, else the address scripts/kafka-local wrote to file_name, else None."""
     if os.environ.get(env_var):
