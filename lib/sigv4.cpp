@@ -163,7 +163,8 @@ Signed presign(const Request& r, const Credentials& c, const Scope& s, int64_t e
     query.emplace_back("X-Amz-SignedHeaders", "host");
     if (!c.session_token.empty()) query.emplace_back("X-Amz-Security-Token", c.session_token);
     Signed out;
-    sign(out, r, query, canonical_headers({{"host", r.host}}), "UNSIGNED-PAYLOAD", c, s, epoch_s);
+    sign(out, r, query, canonical_headers({{"host", r.host}}), r.unsigned_payload ? "UNSIGNED-PAYLOAD" : hex_sha256(r.body),
+         c, s, epoch_s);
     query.emplace_back("X-Amz-Signature", out.signature);
     std::string path;
     for (char ch : r.path.empty() ? std::string("/") : r.path)

@@ -29,6 +29,9 @@ struct Request {
     std::vector<std::pair<std::string, std::string>> query;    // decoded names and values, in order
     std::vector<std::pair<std::string, std::string>> headers;  // besides host and x-amz-date
     std::string body;
+    // Presigned: "UNSIGNED-PAYLOAD" in place of the body's hash, as S3 signs; other
+    // services (and AWS's MSK signers) sign the hash of the (empty) body.
+    bool unsigned_payload = false;
 };
 
 struct Signed {

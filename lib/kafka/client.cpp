@@ -49,12 +49,18 @@ std::vector<std::string> ClusterInfo::nodes_down(const std::vector<std::string>&
 
 namespace {
 
+// A message that says why a connection failed (TLS, SASL, a token) is kept over the
+// generic ones that follow it ("1/1 brokers are down"), so that kpipe names the cause.
+void remember(ClientState& st, const char* text) {
+    if (is_connection_failure(text) || !is_connection_failure(st.last_error)) st.last_error = text;
+}
+
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) noexcept {
     auto* st = static_cast<ClientState*>(rd_kafka_opaque(rk));
     if (!st) return;
     try {
         std::lock_guard lock(st->mu);
-        if (level <= 4 || is_connection_failure(buf)) st->last_error = buf;
+        if (level <= 4 || is_connection_failure(buf)) remember(*st, buf);
         if (is_permanent_failure(buf)) st->auth_failed = true;  // a retry cannot mend it: fail at once
         if (st->verbosity >= 1) {
             std::string line = st->scrub(fmt::format("kpipe: librdkafka {} {}: {}\n", level, fac, buf));
@@ -69,7 +75,7 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
     (void)rk;
     try {
         std::lock_guard lock(st->mu);
-        st->last_error = reason;
+        remember(*st, reason);
         auto e = static_cast<rd_kafka_resp_err_t>(err);
         if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
             e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)

@@ -199,8 +199,9 @@ def test_password_command_and_env_secrets_never_shown(run, security, tmp_path, e
 
 
 def test_failing_password_command_is_a_usage_error_without_its_output(run, tmp_path):
-    cfg = write_profile(tmp_path, toml_lines(brokers="x:1", user="u",
-                                             password_command="echo very-secret-pw; exit 3"))
+    secret = tmp_path / "secret"
+    secret.write_text("very-secret-pw\n")
+    cfg = write_profile(tmp_path, toml_lines(brokers="x:1", user="u", password_command=f"cat {secret}; exit 3"))
     r = run("--config", cfg, "--profile", "p", "topics", "list")
     assert r.returncode == 2
     assert b"password_command" in r.stderr and b"exit status 3" in r.stderr

@@ -90,6 +90,7 @@ TEST_CASE("sigv4: a presigned URL (the S3 documentation's example)") {
     Request r;
     r.host = "examplebucket.s3.amazonaws.com";
     r.path = "/test.txt";
+    r.unsigned_payload = true;
     Credentials c{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
     auto s = presign(r, c, {"us-east-1", "s3"}, 1369353600, 86400);  // 20130524T000000Z
     CHECK(s.signature == "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
