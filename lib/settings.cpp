@@ -42,7 +42,7 @@ std::string Settings::brokers() const {
 
 bool is_secret(std::string_view key) {
     return key.find("password") != std::string_view::npos || key.find("secret") != std::string_view::npos ||
-           key == "ssl.key.pem" || key == "sasl.oauthbearer.config" || key == "ssl_key.pem";
+           key == "ssl.key.pem" || key == "sasl.oauthbearer.config";
 }
 
 std::string redacted(std::string_view key, std::string_view value) {
