@@ -20,11 +20,6 @@ double ms_since(clock::time_point t) {
     return std::chrono::duration<double, std::milli>(clock::now() - t).count();
 }
 
-std::string setting(const Settings& s, const char* key) {
-    auto it = s.kafka.find(key);
-    return it == s.kafka.end() ? std::string() : it->second.value;
-}
-
 struct Run {
     CheckReport report;
     clock::time_point started = clock::now();
@@ -50,7 +45,7 @@ std::string tls_detail(const TlsPeer& p) {
 // The TLS step: kpipe's own handshake, so that a certificate problem is named exactly.
 bool check_tls(Run& run, const Settings& s, const std::string& host, const std::string& port) {
     if (!s.uses_tls()) {
-        run.skip("TLS", "not used (security.protocol " + setting(s, "security.protocol") + ")");
+        run.skip("TLS", "not used (security.protocol " + s.kafka_value("security.protocol") + ")");
         return true;
     }
     run.begin();
@@ -66,7 +61,7 @@ bool check_tls(Run& run, const Settings& s, const std::string& host, const std::
                        peer.error().error.code);
         return false;
     }
-    bool verify = setting(s, "enable.ssl.certificate.verification") != "false";
+    bool verify = s.kafka_value("enable.ssl.certificate.verification") != "false";
     if (verify && !peer->verified) {
         auto d = diagnose("certificate verify failed", s).value();
         run.failed("TLS", tls_detail(*peer) + ": " + d.cause, d.fix);
@@ -133,8 +128,8 @@ CheckReport check_connection(const Settings& s) {
         return run.report;
     }
     auto cluster = client->cluster();
-    std::string mechanism = setting(s, "sasl.mechanisms");
-    std::string protocol = setting(s, "security.protocol");
+    std::string mechanism = s.kafka_value("sasl.mechanisms");
+    std::string protocol = s.kafka_value("security.protocol");
     bool sasl = protocol.starts_with("SASL") || protocol.starts_with("sasl");
     if (!cluster) {
         std::string raw = client->last_error();
@@ -143,7 +138,7 @@ CheckReport check_connection(const Settings& s) {
         return run.report;
     }
     if (sasl) {
-        std::string user = setting(s, "sasl.username");
+        std::string user = s.kafka_value("sasl.username");
         run.ok("SASL", fmt::format("{}{}: authenticated", mechanism.empty() ? "GSSAPI" : mechanism,
                                    mechanism == "OAUTHBEARER" ? "" : user.empty() ? "" : " as " + user));
     } else {

@@ -8,14 +8,9 @@ namespace {
 
 bool has(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
-std::string setting(const Settings& s, const char* key) {
-    auto it = s.kafka.find(key);
-    return it == s.kafka.end() ? std::string() : it->second.value;
-}
-
 bool client_cert_given(const Settings& s) {
-    return !setting(s, "ssl.certificate.location").empty() || !setting(s, "ssl.certificate.pem").empty() ||
-           !setting(s, "ssl.keystore.location").empty();
+    return !s.kafka_value("ssl.certificate.location").empty() || !s.kafka_value("ssl.certificate.pem").empty() ||
+           !s.kafka_value("ssl.keystore.location").empty();
 }
 
 // "broker's supported mechanisms: SCRAM-SHA-512,SCRAM-SHA-256" -> "SCRAM-SHA-512,SCRAM-SHA-256"
@@ -36,7 +31,7 @@ Diagnosis certificate_failure(const Settings& s) {
     if (peer->untrusted) {
         d.cause = fmt::format("the broker's certificate (issued by {}) is not signed by a CA kpipe trusts ({})",
                               peer->issuer, peer->verify_error);
-        d.fix = setting(s, "ssl.ca.location").empty() && setting(s, "ssl.ca.pem").empty()
+        d.fix = s.kafka_value("ssl.ca.location").empty() && s.kafka_value("ssl.ca.pem").empty()
                     ? "set ca_file to the CA certificate that signed it (without one kpipe trusts the system's CA store)"
                     : "ca_file names another CA: set it to the CA certificate that signed the broker's certificate";
     } else if (peer->expired) {
@@ -77,7 +72,7 @@ bool is_connection_failure(std::string_view r) {
 }
 
 std::optional<Diagnosis> diagnose(std::string_view r, const Settings& s) {
-    std::string mechanism = setting(s, "sasl.mechanisms");
+    std::string mechanism = s.kafka_value("sasl.mechanisms");
     if (has(r, "unexpected eof while reading") || has(r, "wrong version number") ||
         has(r, "connecting to a PLAINTEXT broker listener"))
         return Diagnosis{"TLS", "the broker's port does not speak TLS (a plaintext listener, or the wrong port for TLS)",

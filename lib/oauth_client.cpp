@@ -7,17 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include "c_free.hpp"
+
 namespace kpipe {
 
 namespace {
-
-template <auto Fn>
-struct Free {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        Fn(p);
-    }
-};
 
 size_t collect(char* data, size_t size, size_t n, void* out) noexcept {
     static_cast<std::string*>(out)->append(data, size * n);
@@ -25,7 +19,7 @@ size_t collect(char* data, size_t size, size_t n, void* out) noexcept {
 }
 
 std::string escaped(CURL* curl, const std::string& s) {
-    std::unique_ptr<char, Free<curl_free>> e(curl_easy_escape(curl, s.c_str(), static_cast<int>(s.size())));
+    std::unique_ptr<char, CFree<curl_free>> e(curl_easy_escape(curl, s.c_str(), static_cast<int>(s.size())));
     return e ? e.get() : "";
 }
 
@@ -61,7 +55,7 @@ JwtClaims jwt_claims(const std::string& token) {
 
 Result<Token> fetch_oauth_token(const OAuthClient& c) {
     static const bool init = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    std::unique_ptr<CURL, Free<curl_easy_cleanup>> curl(init ? curl_easy_init() : nullptr);
+    std::unique_ptr<CURL, CFree<curl_easy_cleanup>> curl(init ? curl_easy_init() : nullptr);
     if (!curl) return fail(Exit::runtime, "cannot start an HTTPS client (libcurl)");
     CURL* h = curl.get();
     std::string body = "grant_type=client_credentials";

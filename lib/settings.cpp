@@ -58,15 +58,21 @@ std::vector<std::string> Settings::secret_values() const {
     return out;
 }
 
-std::string Settings::auth_value(std::string_view key) const {
-    auto it = auth.find(std::string(key));
-    return it == auth.end() ? std::string() : it->second.value;
+namespace {
+
+std::string value_in(const std::map<std::string, Value>& m, std::string_view key) {
+    auto it = m.find(std::string(key));
+    return it == m.end() ? std::string() : it->second.value;
 }
 
+}  // namespace
+
+std::string Settings::kafka_value(std::string_view key) const { return value_in(kafka, key); }
+
+std::string Settings::auth_value(std::string_view key) const { return value_in(auth, key); }
+
 bool Settings::uses_tls() const {
-    auto it = kafka.find("security.protocol");
-    if (it == kafka.end()) return false;
-    std::string p = it->second.value;
+    std::string p = kafka_value("security.protocol");
     for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return p == "SSL" || p == "SASL_SSL";
 }

@@ -62,6 +62,8 @@ struct Settings {
     std::string brokers() const;
     // Values of secret properties, for scrubbing log lines.
     std::vector<std::string> secret_values() const;
+    // The value of a librdkafka property, or "" when unset.
+    std::string kafka_value(std::string_view key) const;
     // The value of a kpipe authentication setting, or "" when unset.
     std::string auth_value(std::string_view key) const;
     // True when TLS is used (security.protocol SSL or SASL_SSL).

@@ -10,17 +10,11 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include "c_free.hpp"
+
 namespace kpipe {
 
 namespace {
-
-template <auto Fn>
-struct Free {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        Fn(p);
-    }
-};
 
 Result<std::string> read_file(const std::string& path, const std::string& what) {
     std::ifstream in(path, std::ios::binary);
@@ -36,7 +30,7 @@ std::string openssl_error() {
     return reason ? reason : "unknown error";
 }
 
-using BioPtr = std::unique_ptr<BIO, Free<BIO_free_all>>;
+using BioPtr = std::unique_ptr<BIO, CFree<BIO_free_all>>;
 
 std::string bio_text(BIO* b) {
     char* data = nullptr;
@@ -57,7 +51,7 @@ Result<bool> is_pkcs12(const std::string& path) {
     if (!text) return std::unexpected(text.error());
     if (text->find("-----BEGIN") != std::string::npos) return false;
     const auto* p = reinterpret_cast<const unsigned char*>(text->data());
-    std::unique_ptr<PKCS12, Free<PKCS12_free>> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(text->size())));
+    std::unique_ptr<PKCS12, CFree<PKCS12_free>> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(text->size())));
     ERR_clear_error();
     return p12 != nullptr;
 }
@@ -66,7 +60,7 @@ Result<PemBundle> read_pkcs12(const std::string& path, const std::string& passwo
     auto text = read_file(path, what);
     if (!text) return std::unexpected(text.error());
     const auto* p = reinterpret_cast<const unsigned char*>(text->data());
-    std::unique_ptr<PKCS12, Free<PKCS12_free>> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(text->size())));
+    std::unique_ptr<PKCS12, CFree<PKCS12_free>> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(text->size())));
     if (!p12) return fail(Exit::usage, "{}: {} is neither PEM nor PKCS#12 ({})", what, path, openssl_error());
     if (!PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size())) &&
         !(password.empty() && PKCS12_verify_mac(p12.get(), nullptr, 0)))
@@ -76,8 +70,8 @@ Result<PemBundle> read_pkcs12(const std::string& path, const std::string& passwo
     STACK_OF(X509)* ca = nullptr;
     if (!PKCS12_parse(p12.get(), password.c_str(), &key, &cert, &ca))
         return fail(Exit::usage, "{}: cannot open the PKCS#12 bundle {}: {}", what, path, openssl_error());
-    std::unique_ptr<EVP_PKEY, Free<EVP_PKEY_free>> key_owner(key);
-    std::unique_ptr<X509, Free<X509_free>> cert_owner(cert);
+    std::unique_ptr<EVP_PKEY, CFree<EVP_PKEY_free>> key_owner(key);
+    std::unique_ptr<X509, CFree<X509_free>> cert_owner(cert);
     auto free_stack = [](STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); };
     std::unique_ptr<STACK_OF(X509), decltype(free_stack)> ca_owner(ca, free_stack);
 

@@ -12,27 +12,15 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "c_free.hpp"
 #include "net_probe.hpp"
 
 namespace kpipe {
 
 namespace {
 
-template <auto Fn>
-struct Free {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        Fn(p);
-    }
-};
-
-std::string setting(const Settings& s, const char* key) {
-    auto it = s.kafka.find(key);
-    return it == s.kafka.end() ? std::string() : it->second.value;
-}
-
 std::string name_text(const X509_NAME* n) {
-    std::unique_ptr<BIO, Free<BIO_free>> b(BIO_new(BIO_s_mem()));
+    std::unique_ptr<BIO, CFree<BIO_free>> b(BIO_new(BIO_s_mem()));
     X509_NAME_print_ex(b.get(), n, 0, XN_FLAG_RFC2253);
     char* data = nullptr;
     long len = BIO_get_mem_data(b.get(), &data);
@@ -81,9 +69,9 @@ std::string openssl_errors() {
 // Loads the CA and client certificate settings librdkafka would use.
 // `password` must outlive the context (OpenSSL keeps a pointer to it).
 Result<void> configure(SSL_CTX* ctx, const Settings& s, std::string& password) {
-    std::string ca_pem = setting(s, "ssl.ca.pem"), ca = setting(s, "ssl.ca.location");
+    std::string ca_pem = s.kafka_value("ssl.ca.pem"), ca = s.kafka_value("ssl.ca.location");
     if (!ca_pem.empty()) {
-        std::unique_ptr<BIO, Free<BIO_free>> b(BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size())));
+        std::unique_ptr<BIO, CFree<BIO_free>> b(BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size())));
         X509_STORE* store = SSL_CTX_get_cert_store(ctx);
         while (X509* c = PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr)) {
             X509_STORE_add_cert(store, c);
@@ -98,13 +86,13 @@ Result<void> configure(SSL_CTX* ctx, const Settings& s, std::string& password) {
     } else {
         SSL_CTX_set_default_verify_paths(ctx);
     }
-    password = setting(s, "ssl.key.password");
+    password = s.kafka_value("ssl.key.password");
     SSL_CTX_set_default_passwd_cb_userdata(ctx, password.data());
-    std::string cert_pem = setting(s, "ssl.certificate.pem"), key_pem = setting(s, "ssl.key.pem");
-    std::string cert = setting(s, "ssl.certificate.location"), key = setting(s, "ssl.key.location");
+    std::string cert_pem = s.kafka_value("ssl.certificate.pem"), key_pem = s.kafka_value("ssl.key.pem");
+    std::string cert = s.kafka_value("ssl.certificate.location"), key = s.kafka_value("ssl.key.location");
     if (!cert_pem.empty()) {
-        std::unique_ptr<BIO, Free<BIO_free>> b(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
-        std::unique_ptr<X509, Free<X509_free>> c(PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr));
+        std::unique_ptr<BIO, CFree<BIO_free>> b(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+        std::unique_ptr<X509, CFree<X509_free>> c(PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr));
         if (c) SSL_CTX_use_certificate(ctx, c.get());
         while (X509* extra = PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr))
             if (!SSL_CTX_add_extra_chain_cert(ctx, extra)) X509_free(extra);
@@ -113,8 +101,8 @@ Result<void> configure(SSL_CTX* ctx, const Settings& s, std::string& password) {
         return fail(Exit::usage, "cannot read the client certificate {} (cert_file): {}", cert, openssl_errors());
     }
     if (!key_pem.empty()) {
-        std::unique_ptr<BIO, Free<BIO_free>> b(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
-        std::unique_ptr<EVP_PKEY, Free<EVP_PKEY_free>> k(
+        std::unique_ptr<BIO, CFree<BIO_free>> b(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+        std::unique_ptr<EVP_PKEY, CFree<EVP_PKEY_free>> k(
             PEM_read_bio_PrivateKey(b.get(), nullptr, nullptr, password.data()));
         if (k) SSL_CTX_use_PrivateKey(ctx, k.get());
     } else if (!key.empty() && !SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM)) {
@@ -150,12 +138,12 @@ std::expected<TlsPeer, TlsProbeError> probe_tls(const std::string& host, const s
     Socket sock(conn->fd);
 
     std::string password;
-    std::unique_ptr<SSL_CTX, Free<SSL_CTX_free>> ctx(SSL_CTX_new(TLS_client_method()));
+    std::unique_ptr<SSL_CTX, CFree<SSL_CTX_free>> ctx(SSL_CTX_new(TLS_client_method()));
     if (auto ok = configure(ctx.get(), s, password); !ok) return std::unexpected(TlsProbeError{ok.error()});
     bool requested = false;
     SSL_CTX_set_client_cert_cb(ctx.get(), note_cert_request);
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // verified below, to say why
-    std::unique_ptr<SSL, Free<SSL_free>> ssl(SSL_new(ctx.get()));
+    std::unique_ptr<SSL, CFree<SSL_free>> ssl(SSL_new(ctx.get()));
     SSL_set_app_data(ssl.get(), &requested);
     SSL_set_fd(ssl.get(), sock.fd);
     if (!is_ip(host)) SSL_set_tlsext_host_name(ssl.get(), host.c_str());
@@ -182,7 +170,7 @@ std::expected<TlsPeer, TlsProbeError> probe_tls(const std::string& host, const s
     TlsPeer peer;
     peer.protocol = SSL_get_version(ssl.get());
     peer.client_cert_requested = requested;
-    std::unique_ptr<X509, Free<X509_free>> cert(SSL_get1_peer_certificate(ssl.get()));
+    std::unique_ptr<X509, CFree<X509_free>> cert(SSL_get1_peer_certificate(ssl.get()));
     if (!cert) return std::unexpected(TlsProbeError{{Exit::connect, "the broker presented no certificate"}});
     peer.subject = name_text(X509_get_subject_name(cert.get()));
     peer.issuer = name_text(X509_get_issuer_name(cert.get()));
@@ -195,7 +183,7 @@ std::expected<TlsPeer, TlsProbeError> probe_tls(const std::string& host, const s
     peer.expired = code == X509_V_ERR_CERT_HAS_EXPIRED;
     peer.untrusted = code != X509_V_OK && !peer.expired;
     if (code != X509_V_OK) peer.verify_error = X509_verify_cert_error_string(code);
-    std::string algorithm = setting(s, "ssl.endpoint.identification.algorithm");
+    std::string algorithm = s.kafka_value("ssl.endpoint.identification.algorithm");
     if (algorithm != "none") {
         int match = is_ip(host) ? X509_check_ip_asc(cert.get(), host.c_str(), 0)
                                 : X509_check_host(cert.get(), host.c_str(), host.size(), 0, nullptr);

@@ -131,6 +131,19 @@ def test_tail_over_each_kind_of_authentication(kp, security, topic, kpipe_bin, e
     assert_no_secrets(b"".join(k.lines), "".join(k.err_lines).encode())
 
 
+def changed(keys: dict[str, str], changes: dict[str, str | None]) -> dict[str, str]:
+    """`keys` with `changes` made: a None value removes the key."""
+    out = {**keys, **changes}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def wrong_env(security: dict[str, str], brokers: str) -> dict[str, str]:
+    """The wrong settings' ${...}: another CA, the listener with a foreign host name..."""
+    return {"OTHER_CA": security["KPIPE_TEST_OTHER_CA"], "BADHOST": security["KPIPE_TEST_BADHOST_BROKERS"],
+            "STRANGER_CERT": security["KPIPE_TEST_STRANGER_CERT"],
+            "STRANGER_KEY": security["KPIPE_TEST_STRANGER_KEY"], "PLAIN": brokers}
+
+
 # Wrong settings: (name, changes to a good profile, words the one stderr line must hold).
 WRONG = [
     ("password", "confluent-cloud", dict(api_secret="wrong-pw-123"), "wrong user name or password"),
@@ -154,15 +167,8 @@ WRONG = [
 
 @pytest.mark.parametrize("name,base,changes,cause", WRONG, ids=[w[0] for w in WRONG])
 def test_wrong_setting_is_exit_4_naming_the_cause(kp, security, brokers, name, base, changes, cause):
-    keys = dict(good_profiles(security)[base])
-    for k, v in changes.items():
-        if v is None:
-            keys.pop(k, None)
-        else:
-            keys[k] = v
-    extra = {"OTHER_CA": security["KPIPE_TEST_OTHER_CA"], "BADHOST": security["KPIPE_TEST_BADHOST_BROKERS"],
-             "STRANGER_CERT": security["KPIPE_TEST_STRANGER_CERT"],
-             "STRANGER_KEY": security["KPIPE_TEST_STRANGER_KEY"], "PLAIN": brokers}
+    keys = changed(good_profiles(security)[base], changes)
+    extra = wrong_env(security, brokers)
     for args in (["topics", "list"], ["produce", "t-never-made"], ["consume", "t-never-made", "-e"]):
         r = kp(keys, "--timeout", FAIL_TIMEOUT, *args, extra_env=extra, input=b'{"a":1}\n', timeout=40)
         err = r.stderr.decode()
@@ -343,14 +349,8 @@ CHECK_MISTAKES = [
 
 @pytest.mark.parametrize("name,base,changes,step,cause", CHECK_MISTAKES, ids=[m[0] for m in CHECK_MISTAKES])
 def test_config_check_names_the_failing_step(kp, security, brokers, name, base, changes, step, cause):
-    keys = dict(good_profiles(security)[base])
-    for k, v in changes.items():
-        if v is None:
-            keys.pop(k, None)
-        else:
-            keys[k] = v
-    extra = {"OTHER_CA": security["KPIPE_TEST_OTHER_CA"], "BADHOST": security["KPIPE_TEST_BADHOST_BROKERS"],
-             "PLAIN": brokers}
+    keys = changed(good_profiles(security)[base], changes)
+    extra = wrong_env(security, brokers)
     r = kp(keys, "--timeout", FAIL_TIMEOUT, "config", "check", "-o", "json", extra_env=extra, timeout=40)
     assert r.returncode == 4, r.stdout.decode() + r.stderr.decode()
     doc = json.loads(r.stdout)

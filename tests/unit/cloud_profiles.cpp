@@ -9,31 +9,14 @@
 
 #include "cloud_profiles.hpp"
 #include "settings.hpp"
+#include "temp_config.hpp"
 
 using namespace kpipe;
 
 namespace {
 
-EnvLookup env_of(std::map<std::string, std::string> m) {
-    return [m](std::string_view k) -> std::optional<std::string> {
-        auto it = m.find(std::string(k));
-        if (it == m.end()) return std::nullopt;
-        return it->second;
-    };
-}
-
-struct Config {
-    std::string path;
-    explicit Config(const std::string& text, std::filesystem::perms perms = std::filesystem::perms::owner_read |
-                                                                              std::filesystem::perms::owner_write) {
-        path = (std::filesystem::temp_directory_path() /
-                ("kpipe-unit-cloud-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + ".toml"))
-                   .string();
-        std::ofstream(path) << text;
-        std::filesystem::permissions(path, perms);
-    }
-    ~Config() { std::remove(path.c_str()); }
-};
+using test::env_of;
+using Config = test::TempConfig;
 
 Result<Settings> load(const std::string& text, const std::string& profile,
                       std::map<std::string, std::string> env = {},
