@@ -204,6 +204,16 @@ def test_password_command_and_env_secrets_never_shown(run, security, tmp_path, e
     assert doc["security.protocol"]["source"] == f"{cfg} [profiles.p] kind = msk-scram"
 
 
+def test_oauth_token_and_client_secret_never_shown(kp, security):
+    keys = good_profiles(security)["oauth"]
+    for args in (["-vvv", "topics", "list"], ["config", "show"], ["-vvv", "config", "check"]):
+        r = kp(keys, *args)
+        assert r.returncode == 0, r.stderr.decode()
+        assert b"eyJ" not in r.stdout + r.stderr  # the start of every JWT
+    doc = json.loads(kp(keys, "config", "show", "-o", "json").stdout)
+    assert doc["oauth.client_secret"]["value"] == "[redacted]"
+
+
 def test_failing_password_command_is_a_usage_error_without_its_output(run, tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("very-secret-pw\n")
