@@ -177,6 +177,21 @@ def test_wrong_setting_is_exit_4_naming_the_cause(kp, security, brokers, name, b
         assert cause in err, err
 
 
+def test_pkcs12_ca_bundle_and_a_wrong_bundle_password(kp, security, tmp_path):
+    ca_p12 = tmp_path / "ca.p12"
+    subprocess.run(["openssl", "pkcs12", "-export", "-nokeys", "-in", security["KPIPE_TEST_CA"], "-passout",
+                    "pass:p12-secret", "-out", str(ca_p12)], check=True, capture_output=True)
+    keys = dict(good_profiles(security)["mtls-pkcs12"], ca_file=str(ca_p12), ca_password="${P12_PASSWORD}")
+    r = kp(keys, "topics", "list", "-o", "json")
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(kp(keys, "config", "show", "-o", "json").stdout)
+    assert doc["ssl.ca.pem"]["value"] == "(PEM: 1 certificate)"
+    assert doc["ssl.key.pem"]["value"] == "[redacted]"
+    r = kp(dict(keys, key_password="wrong-pw-123"), "topics", "list")
+    assert r.returncode == 2
+    assert b"wrong password" in r.stderr and security["KPIPE_TEST_CLIENT_P12"].encode() in r.stderr
+
+
 def test_tls_verification_off_warns_on_every_run(kp, security):
     keys = dict(good_profiles(security)["ssl"], brokers=security["KPIPE_TEST_BADHOST_BROKERS"],
                 insecure_skip_tls_verify="true")
