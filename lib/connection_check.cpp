@@ -121,20 +121,22 @@ CheckReport check_connection(const Settings& s) {
         run.ok("TOKEN", t->about);
     }
 
-    run.begin();
-    auto client = kafka::Client::create(s, kafka::Role::admin);
-    if (!client) {
-        run.failed("SASL", client.error().message, "", client.error().code);
-        return run.report;
-    }
-    auto cluster = client->cluster();
     std::string mechanism = s.kafka_value("sasl.mechanisms");
     std::string protocol = s.kafka_value("security.protocol");
     bool sasl = protocol.starts_with("SASL") || protocol.starts_with("sasl");
+    // The step that fails when the client does: SASL when it authenticates, else METADATA.
+    const char* next = sasl ? "SASL" : "METADATA";
+    run.begin();
+    auto client = kafka::Client::create(s, kafka::Role::admin);
+    if (!client) {
+        run.failed(next, client.error().message, "", client.error().code);
+        return run.report;
+    }
+    auto cluster = client->cluster();
     if (!cluster) {
         std::string raw = client->last_error();
         if (auto d = diagnose(raw, s)) run.failed(*d, raw);
-        else run.failed("SASL", cluster.error().message, "run with -vv to see librdkafka's debug log", cluster.error().code);
+        else run.failed(next, cluster.error().message, "run with -vv to see librdkafka's debug log", cluster.error().code);
         return run.report;
     }
     if (sasl) {
