@@ -178,6 +178,16 @@ constexpr std::string_view known_keys =
     "connection_string, region, aws_profile, token_endpoint, client_secret, scope, token_ca_file; any secret also as "
     "KEY_command";
 
+// The PKCS#12 bundle a ca_file or cert_file names, opened with its password; nothing for a PEM file.
+Result<std::optional<PemBundle>> bundle_in(const ProfileEntry& file, const std::optional<ProfileEntry>& password) {
+    auto p12 = is_pkcs12(file.value.value);
+    if (!p12) return fail(Exit::usage, "{}: {}", file.where, p12.error().message);
+    if (!*p12) return std::optional<PemBundle>();
+    auto pem = read_pkcs12(file.value.value, password ? password->value.value : "", file.where);
+    if (!pem) return std::unexpected(pem.error());
+    return std::optional<PemBundle>(std::move(*pem));
+}
+
 // ca_file and cert_file: PEM files are passed on by name, PKCS#12 bundles converted to PEM.
 Result<void> add_tls_files(ProfileEntries& keys, FileProfile& out, const std::string& source) {
     auto take = [&](const char* key) -> std::optional<ProfileEntry> {
@@ -190,25 +200,21 @@ Result<void> add_tls_files(ProfileEntries& keys, FileProfile& out, const std::st
     auto key_password = take("key_password");
     auto ca_password = take("ca_password");
     if (auto ca = take("ca_file")) {
-        auto p12 = is_pkcs12(ca->value.value);
-        if (!p12) return fail(Exit::usage, "{}: {}", ca->where, p12.error().message);
-        if (*p12) {
-            auto pem = read_pkcs12(ca->value.value, ca_password ? ca_password->value.value : "", ca->where);
-            if (!pem) return std::unexpected(pem.error());
-            out.kafka["ssl.ca.pem"] = Value{pem->cert, Origin::file, source + " ca_file (PKCS#12 " + ca->value.value + ")"};
-        } else {
+        auto bundle = bundle_in(*ca, ca_password);
+        if (!bundle) return std::unexpected(bundle.error());
+        if (*bundle)
+            out.kafka["ssl.ca.pem"] = Value{(*bundle)->cert, Origin::file,
+                                            source + " ca_file (PKCS#12 " + ca->value.value + ")"};
+        else
             out.kafka["ssl.ca.location"] = ca->value;
-        }
     }
     if (auto cert = take("cert_file")) {
-        auto p12 = is_pkcs12(cert->value.value);
-        if (!p12) return fail(Exit::usage, "{}: {}", cert->where, p12.error().message);
-        if (*p12) {
-            auto pem = read_pkcs12(cert->value.value, key_password ? key_password->value.value : "", cert->where);
-            if (!pem) return std::unexpected(pem.error());
+        auto bundle = bundle_in(*cert, key_password);
+        if (!bundle) return std::unexpected(bundle.error());
+        if (*bundle) {
             std::string from = source + " cert_file (PKCS#12 " + cert->value.value + ")";
-            out.kafka["ssl.certificate.pem"] = Value{pem->cert, Origin::file, from};
-            if (!pem->key.empty()) out.kafka["ssl.key.pem"] = Value{pem->key, Origin::file, from};
+            out.kafka["ssl.certificate.pem"] = Value{(*bundle)->cert, Origin::file, from};
+            if (!(*bundle)->key.empty()) out.kafka["ssl.key.pem"] = Value{(*bundle)->key, Origin::file, from};
             key_password.reset();
         } else {
             out.kafka["ssl.certificate.location"] = cert->value;
