@@ -55,13 +55,23 @@ void remember(ClientState& st, const char* text) {
     if (is_connection_failure(text) || !is_connection_failure(st.last_error)) st.last_error = text;
 }
 
+// A token refresh that failed while the token in use is still valid is no reason to
+// give up: librdkafka asks again (a token endpoint may be down for a moment).
+bool token_still_valid(const ClientState& st, std::string_view text) {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    return text.find("OAUTHBEARER token") != std::string_view::npos && st.token_expires_ms > now;
+}
+
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) noexcept {
     auto* st = static_cast<ClientState*>(rd_kafka_opaque(rk));
     if (!st) return;
     try {
         std::lock_guard lock(st->mu);
         if (level <= 4 || is_connection_failure(buf)) remember(*st, buf);
-        if (is_permanent_failure(buf)) st->auth_failed = true;  // a retry cannot mend it: fail at once
+        // A retry cannot mend it: fail at once.
+        if (is_permanent_failure(buf) && !token_still_valid(*st, buf)) st->auth_failed = true;
         if (st->verbosity >= 1) {
             std::string line = st->scrub(fmt::format("kpipe: librdkafka {} {}: {}\n", level, fac, buf));
             std::fputs(line.c_str(), stderr);
@@ -79,7 +89,7 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
         auto e = static_cast<rd_kafka_resp_err_t>(err);
         if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
             e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
-            st->auth_failed = true;
+            st->auth_failed = st->auth_failed || !token_still_valid(*st, reason);
         if (e == RD_KAFKA_RESP_ERR__FATAL) {
             char buf[512];
             rd_kafka_fatal_error(rk, buf, sizeof buf);
@@ -155,6 +165,11 @@ Client::~Client() = default;
 std::string Client::last_error() const {
     std::lock_guard lock(state_->mu);
     return state_->scrub(state_->last_error);
+}
+
+bool Client::token_refresh_can_wait(std::string_view reason) const {
+    std::lock_guard lock(state_->mu);
+    return token_still_valid(*state_, reason);
 }
 
 std::string Client::token_about() const {

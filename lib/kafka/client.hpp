@@ -66,6 +66,7 @@ struct ClientState {
     // The OAUTHBEARER token source (kinds oauth, msk-iam) and what its last token was.
     std::unique_ptr<TokenSource> tokens;
     std::string token_about;
+    int64_t token_expires_ms = 0;  // epoch ms: when the token librdkafka holds expires
 };
 
 class Client {
@@ -83,6 +84,9 @@ public:
     // An error once librdkafka reported a fatal error or failed authentication.
     Result<void> usable() const;
     std::string last_error() const;
+    // True when `reason` is a failed OAUTHBEARER token refresh while the token in use is
+    // still valid: librdkafka tries again, the run carries on.
+    bool token_refresh_can_wait(std::string_view reason) const;
     // What kpipe's last OAUTHBEARER token was ("" when it fetches none), for config check.
     std::string token_about() const;
 

@@ -22,8 +22,12 @@ void refresh(rd_kafka_t* rk, const char* /*oauthbearer_config*/, void* opaque) n
         }
         char errstr[512];
         if (rd_kafka_oauthbearer_set_token(rk, token->value.c_str(), token->expires_ms, token->principal.c_str(),
-                                           nullptr, 0, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                                           nullptr, 0, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR) {
             rd_kafka_oauthbearer_set_token_failure(rk, errstr);
+            return;
+        }
+        std::lock_guard lock(st->mu);
+        st->token_expires_ms = token->expires_ms;
     } catch (const std::exception& e) {
         rd_kafka_oauthbearer_set_token_failure(rk, e.what());
     }

@@ -21,7 +21,7 @@ import uuid
 import kafkautil
 import pytest
 from conftest import assert_no_secrets
-from streams import Running
+from streams import Running, produce
 
 # --timeout for runs that must fail: they fail on the broker's answer, or by then.
 FAIL_TIMEOUT = "10s"
@@ -336,6 +336,29 @@ def test_oauth_tokens_are_refreshed_during_a_long_run(kp, security, topic, read_
     assert r.returncode == 0, r.stderr.decode()
     assert sorted(json.loads(x.value)["id"] for x in read_topic(t)) == list(range(30))
     assert issued(security, "short-lived") - before >= 3
+
+
+def refused(security, client: str) -> int:
+    with urllib.request.urlopen(security["KPIPE_TEST_OAUTH_STATS_URL"], timeout=10) as f:
+        return json.load(f)["refused"].get(client, 0)
+
+
+def test_a_failed_refresh_while_the_token_is_valid_is_not_fatal(kpipe_bin, security, topic, brokers, tmp_path):
+    # flaky's tokens last 20 s and from 10 s on it refuses new ones for the same scope:
+    # the refresh (at 80% of the lifetime) fails, and the tail must carry on meanwhile.
+    keys = dict(good_profiles(security)["oauth"], client_id="flaky", client_secret="flaky-secret",
+                scope=uuid.uuid4().hex)
+    cfg = write_profile(tmp_path, toml_lines(**keys))
+    t = topic()
+    before = refused(security, "flaky")
+    k = Running(kpipe_bin, "", "--config", str(cfg), "--profile", "p", "tail", t)
+    try:
+        k.wait_stderr(lambda _: refused(security, "flaky") > before, timeout=60)
+        produce(brokers, t, [dict(value=b'{"after":"refresh failed"}')])
+        assert json.loads(k.wait_lines(1)[0])["value"] == {"after": "refresh failed"}
+        assert k.interrupt() == 0, k.err_lines
+    finally:
+        k.kill()
 
 
 # --- config check --------------------------------------------------------------
