@@ -295,15 +295,15 @@ void register_lag(CLI::App& app, Commands& out) {
         ->default_str("2s")
         ->type_name("INTERVAL");
     lag->add_option("--count", o->count, "With --watch: stop after N samples")
-        ->check(CLI::PositiveNumber)
+        ->check(whole_number(1))
         ->type_name("N");
     lag->add_option("--window", o->window,
                     "With --watch: samples kept per group for rates and status; WARN and STALL need a full window "
                     "(default 10)")
-        ->check(CLI::Range(2, 1000))
+        ->check(whole_number(2, 1000))
         ->type_name("N");
     lag->add_option("--max-lag", o->max_lag, "Exit 6 when a partition's lag exceeds N records")
-        ->check(CLI::NonNegativeNumber)
+        ->check(whole_number<int64_t>(0))
         ->type_name("N");
     lag->add_option("--max-time-lag", o->max_time_lag, "Exit 6 when a partition's time lag exceeds DURATION (e.g. 5m)")
         ->type_name("DURATION");

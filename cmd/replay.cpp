@@ -107,7 +107,7 @@ struct Sources {
 Sources open_sources(const Settings& s, const ReplayOptions& o, bool same_cluster, uint64_t max_record,
                      const CheckpointState& resume, Places& places, Cancel cancel) {
     Sources out;
-    OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms()));
+    OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms(), kOffsetFlags));
     bool loop_ok = o.allow_loop || o.dry_run || !same_cluster;
     std::set<std::string> seen;
     for (const auto& spec : o.sources) {
@@ -185,7 +185,7 @@ Exit run_rewind(const Settings& s, const ReplayOptions& o) {
         throw Failure{{Exit::usage, "--group rewinds a consumer group: give no sources and no --to"}};
     if (o.from.empty()) throw Failure{{Exit::usage, "--group needs --from: where to rewind to, e.g. @-1h"}};
     if (!o.until.empty()) throw Failure{{Exit::usage, "--until means nothing for a rewind"}};
-    OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, "", now_ms()));
+    OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, "", now_ms(), kOffsetFlags));
     std::vector<int32_t> parts;
     if (!o.partitions.empty()) parts = value_or_throw(parse_partition_list(o.partitions));
     auto admin = value_or_throw(kafka::Client::create(s, kafka::Role::admin));
@@ -336,7 +336,7 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
     r->add_option("--speed", o->speed,
                   "max (default: as fast as possible), or a factor of the records' own pace: 1x, 2x, 0.5x")
         ->type_name("SPEED");
-    r->add_option("--rate", o->rate, "Send at most N records per second")->check(CLI::PositiveNumber)->type_name("N");
+    r->add_option("--rate", o->rate, "Send at most N records per second")->check(positive_number())->type_name("N");
     r->add_option("--max-gap", o->max_gap, "With --speed: shorten longer silences between records to this, e.g. 1s")
         ->type_name("DURATION");
     r->add_option("--partition", o->partition,

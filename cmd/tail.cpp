@@ -37,7 +37,7 @@ TopicSourceOptions source_options(const Settings& s, const TailOptions& o, Cance
         value_or_throw(parse_duration(o.since));  // names --since's value when it is wrong
         from = "@-" + o.since;
     }
-    r.plan = value_or_throw(parse_offset_plan(from, "", now_ms()));
+    r.plan = value_or_throw(parse_offset_plan(from, "", now_ms(), kOffsetFlags));
     r.from_given = true;
     if (!o.partitions.empty()) r.partitions = value_or_throw(parse_partition_list(o.partitions));
     r.report_outages = is_terminal(stderr) || s.verbosity >= 1;
@@ -98,7 +98,7 @@ void register_tail(CLI::App& app, Commands& out) {
         ->type_name("TOPIC");
     t->add_option("-n,--last", o->last, "First show the last N records of each partition")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(whole_number<int64_t>(0));
     t->add_option("--since", o->since, "First show records from this long ago, e.g. 5m")->type_name("DURATION");
     t->add_option("-p,--partition", o->partitions, "Only these partitions, e.g. 0,2,5-7")->type_name("LIST");
     t->add_flag("--wrap", o->wrap, "On a terminal, show long values whole instead of cutting them");

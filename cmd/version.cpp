@@ -4,13 +4,11 @@
 // and the system it runs on.
 #include <sys/utsname.h>
 
-#include <cstring>
-
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 
 #include "command.hpp"
-#include "kafka/handles.hpp"
+#include "kafka/library.hpp"
 #include "version.hpp"
 
 namespace kpipe::cli {
@@ -24,24 +22,8 @@ struct VersionInfo {
     std::string system;                 // uname: sysname release machine
 };
 
-std::vector<std::string> librdkafka_features() {
-    kafka::ConfPtr conf{rd_kafka_conf_new()};
-    size_t size = 0;
-    rd_kafka_conf_get(conf.get(), "builtin.features", nullptr, &size);  // size stays 0 if unknown
-    std::string text(size, '\0');
-    if (size > 0) rd_kafka_conf_get(conf.get(), "builtin.features", text.data(), &size);
-    text.resize(std::strlen(text.c_str()));
-    std::vector<std::string> out;
-    for (size_t start = 0; start < text.size();) {
-        size_t comma = std::min(text.find(',', start), text.size());
-        if (comma > start) out.push_back(text.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
-
 VersionInfo collect() {
-    VersionInfo v{kpipe::git_describe, rd_kafka_version_str(), librdkafka_features(), OpenSSL_version(OPENSSL_VERSION), ""};
+    VersionInfo v{kpipe::git_describe, kafka::library_version(), kafka::library_features(), OpenSSL_version(OPENSSL_VERSION), ""};
     if (utsname u{}; uname(&u) == 0) v.system = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
     return v;
 }

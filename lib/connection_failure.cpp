@@ -126,10 +126,13 @@ std::optional<Diagnosis> diagnose(std::string_view r, const Settings& s) {
     return std::nullopt;
 }
 
-std::string explain(std::string_view reason, const Settings& s) {
+std::string explained(std::string_view reason, const Diagnosis& d) {
+    return fmt::format("{} (fix: {}) [{}]", d.cause, d.fix, reason);
+}
+
+std::string explained(std::string_view reason, const Settings& s) {
     auto d = diagnose(reason, s);
-    if (!d) return std::string(reason);
-    return fmt::format("{} (fix: {}) [{}]", d->cause, d->fix, reason);
+    return d ? explained(reason, *d) : std::string(reason);
 }
 
 }  // namespace kpipe

@@ -29,7 +29,9 @@ bool is_connection_failure(std::string_view reason);
 // the certificate does not hold.
 std::optional<Diagnosis> diagnose(std::string_view reason, const Settings& s);
 
-// One line: "CAUSE (fix: FIX) [REASON]", or REASON when it is not diagnosed.
-std::string explain(std::string_view reason, const Settings& s);
+// One line: "CAUSE (fix: FIX) [REASON]".
+std::string explained(std::string_view reason, const Diagnosis& d);
+// The same for `reason` when it is diagnosed, else REASON.
+std::string explained(std::string_view reason, const Settings& s);
 
 }  // namespace kpipe

@@ -334,33 +334,19 @@ private:
         while (l && eat("|")) l = node(N::pipe, std::move(l), alt());
         return l && (l->op != N::pipe || l->b) ? std::move(l) : nullptr;
     }
-    P alt() {
-        auto l = or_();
-        while (l && eat("//")) {
-            auto r = or_();
+    // l TOKEN r TOKEN r ..., left-associative, each side parsed by `side`.
+    P chain(P (Parser::*side)(), std::string_view token, N::Op op) {
+        auto l = (this->*side)();
+        while (l && eat(token)) {
+            auto r = (this->*side)();
             if (!r) return nullptr;
-            l = node(N::alt, std::move(l), std::move(r));
+            l = node(op, std::move(l), std::move(r));
         }
         return l;
     }
-    P or_() {
-        auto l = and_();
-        while (l && eat("or")) {
-            auto r = and_();
-            if (!r) return nullptr;
-            l = node(N::or_, std::move(l), std::move(r));
-        }
-        return l;
-    }
-    P and_() {
-        auto l = cmp();
-        while (l && eat("and")) {
-            auto r = cmp();
-            if (!r) return nullptr;
-            l = node(N::and_, std::move(l), std::move(r));
-        }
-        return l;
-    }
+    P alt() { return chain(&Parser::or_, "//", N::alt); }
+    P or_() { return chain(&Parser::and_, "or", N::or_); }
+    P and_() { return chain(&Parser::cmp, "and", N::and_); }
     P cmp() {
         auto l = postfix();
         if (!l) return nullptr;

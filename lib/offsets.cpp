@@ -45,6 +45,21 @@ Result<OffsetSpec> parse_time_spec(std::string_view text, std::string_view t, in
     return OffsetSpec{K::time, *ms};
 }
 
+// Why a range whose ends can be compared now ends before it starts, or nothing. Both
+// ends must be of one kind: offsets, times, +N or -N. An end equal to the start is an
+// empty range (TO is exclusive), as a script computing FROM:TO may well ask for.
+std::string reversed(const OffsetRange& r) {
+    using K = OffsetSpec::Kind;
+    if (!r.from || !r.to || r.from->kind != r.to->kind) return {};
+    const K kind = r.from->kind;
+    bool before = false;
+    if (kind == K::absolute || kind == K::time || kind == K::from_start) before = r.to->value < r.from->value;
+    else if (kind == K::from_end) before = r.to->value > r.from->value;  // -20 ends before -10 starts
+    if (!before) return {};
+    return fmt::format("it ends ({}) before it starts ({}) and would read nothing", describe(*r.to),
+                       describe(*r.from));
+}
+
 }  // namespace
 
 Result<OffsetSpec> parse_offset_spec(std::string_view text, int64_t now) {
@@ -68,14 +83,14 @@ Result<OffsetRange> parse_offset_range(std::string_view text, int64_t now) {
     std::string_view t = trim(text);
     // A whole spec first: ISO times contain ':' too.
     if (auto whole = parse_offset_spec(t, now)) return OffsetRange{*whole, std::nullopt};
-    Error first_error;  // of the last split tried: it names the part after the last ':'
+    Error last_split_error;  // of the last split tried: it names the part after the last ':'
     for (size_t colon = t.find(':'); colon != std::string_view::npos; colon = t.find(':', colon + 1)) {
         std::string_view a = t.substr(0, colon), b = t.substr(colon + 1);
         OffsetRange r;
         if (!trim(a).empty()) {
             auto from = parse_offset_spec(a, now);
             if (!from) {
-                first_error = from.error();
+                last_split_error = from.error();
                 continue;
             }
             r.from = *from;
@@ -83,7 +98,7 @@ Result<OffsetRange> parse_offset_range(std::string_view text, int64_t now) {
         if (!trim(b).empty()) {
             auto to = parse_offset_spec(b, now);
             if (!to) {
-                first_error = to.error();
+                last_split_error = to.error();
                 continue;
             }
             r.to = *to;
@@ -91,13 +106,14 @@ Result<OffsetRange> parse_offset_range(std::string_view text, int64_t now) {
         if (r.to && r.to->kind == OffsetSpec::Kind::stored)
             return fail(Exit::usage, "invalid range '{}': 'stored' cannot end a range", text);
         if (!r.from && !r.to) return fail(Exit::usage, "invalid range '{}': both ends are empty", text);
+        if (auto why = reversed(r); !why.empty()) return fail(Exit::usage, "invalid range '{}': {}", text, why);
         return r;
     }
-    if (first_error.message.empty()) {
+    if (last_split_error.message.empty()) {
         auto single = parse_offset_spec(t, now);  // no ':' at all: report the spec's own error
         return std::unexpected(single.error());
     }
-    return std::unexpected(first_error);
+    return std::unexpected(last_split_error);
 }
 
 Result<std::vector<int32_t>> parse_partition_list(std::string_view text) {
@@ -131,8 +147,8 @@ Result<std::vector<int32_t>> parse_partition_list(std::string_view text) {
 namespace {
 
 // Splits a LIST into the default range and per-partition ranges.
-Result<void> parse_list(std::string_view text, int64_t now, bool is_until, OffsetPlan& plan) {
-    std::string_view flag = is_until ? "--until" : "--from";
+Result<void> parse_list(std::string_view text, int64_t now, bool is_until, const PlanNames& names, OffsetPlan& plan) {
+    std::string_view flag = is_until ? names.until : names.from;
     size_t pos = 0;
     bool have_default = false;
     while (pos <= text.size()) {
@@ -153,13 +169,13 @@ Result<void> parse_list(std::string_view text, int64_t now, bool is_until, Offse
         OffsetRange r;
         if (is_until) {
             auto s = parse_offset_spec(range_text, now);
-            if (!s) return std::unexpected(Error{Exit::usage, flag.data() + (": " + s.error().message)});
+            if (!s) return fail(Exit::usage, "{}: {}", flag, s.error().message);
             if (s->kind == OffsetSpec::Kind::stored)
-                return fail(Exit::usage, "invalid --until '{}': 'stored' is only a start", text);
+                return fail(Exit::usage, "invalid {} '{}': 'stored' is only a start", flag, text);
             r.to = *s;
         } else {
             auto rr = parse_offset_range(range_text, now);
-            if (!rr) return std::unexpected(Error{Exit::usage, flag.data() + (": " + rr.error().message)});
+            if (!rr) return fail(Exit::usage, "{}: {}", flag, rr.error().message);
             r = *rr;
         }
         if (partition) {
@@ -182,21 +198,31 @@ Result<void> parse_list(std::string_view text, int64_t now, bool is_until, Offse
 
 }  // namespace
 
-Result<OffsetPlan> parse_offset_plan(std::string_view from, std::string_view until, int64_t now) {
+Result<OffsetPlan> parse_offset_plan(std::string_view from, std::string_view until, int64_t now, PlanNames names) {
     OffsetPlan plan;
     if (!trim(from).empty())
-        if (auto r = parse_list(from, now, false, plan); !r) return std::unexpected(r.error());
+        if (auto r = parse_list(from, now, false, names, plan); !r) return std::unexpected(r.error());
     if (!trim(until).empty()) {
         auto has_to = [](const OffsetRange& r) { return r.to.has_value(); };
         bool from_has_end = has_to(plan.all) || std::any_of(plan.partitions.begin(), plan.partitions.end(),
                                                              [&](const auto& kv) { return has_to(kv.second); });
         if (from_has_end)
-            return fail(Exit::usage, "--until '{}' given while --from '{}' already has an end (FROM:TO)", until, from);
-        // --until entries apply on top of --from's: keep per-partition starts.
+            return fail(Exit::usage, "{} '{}' given while {} '{}' already has an end (FROM:TO)", names.until, until,
+                        names.from, from);
+        // The end list's entries apply on top of the start list's: keep per-partition starts.
         OffsetPlan ends;
-        if (auto r = parse_list(until, now, true, ends); !r) return std::unexpected(r.error());
+        if (auto r = parse_list(until, now, true, names, ends); !r) return std::unexpected(r.error());
         plan.all.to = ends.all.to;
         for (const auto& [p, r] : ends.partitions) plan.partitions[p].to = r.to;
+        auto check = [&](const OffsetRange& r, std::string where) -> Result<void> {
+            if (auto why = reversed(r); !why.empty())
+                return fail(Exit::usage, "{} '{}' with {} '{}'{}: {}", names.from, from, names.until, until, where, why);
+            return {};
+        };
+        if (auto r = check(plan.all, ""); !r) return std::unexpected(r.error());
+        for (const auto& [p, r] : plan.partitions)
+            if (auto c = check(plan.for_partition(p), fmt::format(" (partition {})", p)); !c)
+                return std::unexpected(c.error());
     }
     return plan;
 }

@@ -47,8 +47,14 @@ struct OffsetPlan {
 Result<OffsetSpec> parse_offset_spec(std::string_view text, int64_t now_ms);
 // One RANGE (SPEC or FROM:TO).
 Result<OffsetRange> parse_offset_range(std::string_view text, int64_t now_ms);
-// --from LIST and --until LIST (either may be empty: not given).
-Result<OffsetPlan> parse_offset_plan(std::string_view from, std::string_view until, int64_t now_ms);
+// How errors name the two lists (the options they came from).
+struct PlanNames {
+    std::string_view from = "start";
+    std::string_view until = "end";
+};
+// A start LIST and an end LIST (either may be empty: not given).
+Result<OffsetPlan> parse_offset_plan(std::string_view from, std::string_view until, int64_t now_ms,
+                                     PlanNames names = {});
 
 // -p/--partition LIST: "0,2,5-7".
 Result<std::vector<int32_t>> parse_partition_list(std::string_view text);

@@ -5,6 +5,7 @@
 #include <set>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include <fmt/ranges.h>
@@ -22,6 +23,35 @@ std::string ClientState::scrub(std::string text) const {
             text.replace(pos, s.size(), "[redacted]");
     }
     return text;
+}
+
+std::string ClientState::not_kafka() const {
+    const char* hint = "is this a Kafka listener?";
+    if (std::any_of(brokers.begin(), brokers.end(), [](const auto& b) { return b.second.answered; })) return {};
+    // What came back was read as a response length: show its four bytes ("HTTP").
+    static constexpr std::string_view size_text = "Invalid response size ";
+    if (auto at = last_error.find(size_text); at != std::string::npos) {
+        std::string who = last_error.substr(0, last_error.find('/'));
+        auto size = std::strtoll(last_error.c_str() + at + size_text.size(), nullptr, 10);
+        std::string start;
+        for (int shift = 24; shift >= 0; shift -= 8) start += static_cast<char>((size >> shift) & 0xff);
+        bool printable = std::all_of(start.begin(), start.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+        if (!printable) return fmt::format("{} answered with something that is not Kafka ({})", who, hint);
+        return fmt::format("{} answered with something that is not Kafka, starting \"{}\" ({}{})", who, start, hint,
+                           start == "HTTP" ? " it looks like an HTTP server" : "");
+    }
+    for (const auto& [name, b] : brokers)
+        if (b.hangups > 0)
+            return fmt::format("{} closed the connection before any Kafka response ({} a TLS listener needs "
+                               "security.protocol SSL)",
+                               name, hint);
+    for (const auto& [name, b] : brokers) {
+        if (b.state == "APIVERSION_QUERY")
+            return fmt::format("{} accepted the connection but sent no Kafka response ({})", name, hint);
+        if (b.state == "SSL_HANDSHAKE")
+            return fmt::format("{} accepted the connection but did not answer the TLS handshake ({})", name, hint);
+    }
+    return {};
 }
 
 const TopicInfo* ClusterInfo::find(std::string_view topic) const {
@@ -71,11 +101,14 @@ void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) n
         std::lock_guard lock(st->mu);
         if (level <= 4 || is_connection_failure(buf)) remember(*st, buf);
         // A retry cannot mend it: fail at once.
-        if (is_permanent_failure(buf) && !token_still_valid(*st, buf)) st->auth_failed = true;
-        if (st->verbosity >= 1) {
-            std::string line = st->scrub(fmt::format("kpipe: librdkafka {} {}: {}\n", level, fac, buf));
-            std::fputs(line.c_str(), stderr);
+        if (is_permanent_failure(buf) && !token_still_valid(*st, buf)) {
+            if (!st->auth_failed) st->auth_error = buf;
+            st->auth_failed = true;
         }
+        if (st->verbosity >= 1)
+            for (const auto& line : st->log_limiter.admit(fmt::format("librdkafka {} {}: {}", level, fac, buf),
+                                                          LogLimiter::Clock::now()))
+                std::fputs(st->scrub(fmt::format("kpipe: {}\n", line)).c_str(), stderr);
     } catch (...) {
     }
 }
@@ -85,11 +118,17 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
     (void)rk;
     try {
         std::lock_guard lock(st->mu);
-        remember(*st, reason);
         auto e = static_cast<rd_kafka_resp_err_t>(err);
+        // "1/1 brokers are down" sums up the errors before it: keep their reason.
+        if (e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || st->last_error.empty()) remember(*st, reason);
         if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
-            e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
-            st->auth_failed = st->auth_failed || !token_still_valid(*st, reason);
+            e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
+            // Kept apart from last_error: "1/1 brokers are down" and the like follow it.
+            if (!token_still_valid(*st, reason)) {
+                if (!st->auth_failed) st->auth_error = reason;
+                st->auth_failed = true;
+            }
+        }
         if (e == RD_KAFKA_RESP_ERR__FATAL) {
             char buf[512];
             rd_kafka_fatal_error(rk, buf, sizeof buf);
@@ -100,6 +139,30 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
             std::fputs(st->scrub(fmt::format("kpipe: librdkafka error: {}\n", reason)).c_str(), stderr);
     } catch (...) {
     }
+}
+
+rd_kafka_resp_err_t on_broker_state(rd_kafka_t*, int32_t, const char*, const char* name, int port,
+                                     const char* state, void* opaque) noexcept {
+    auto* st = static_cast<ClientState*>(opaque);
+    try {
+        using clock = std::chrono::steady_clock;
+        std::lock_guard lock(st->mu);
+        auto& b = st->brokers[fmt::format("{}:{}", name, port)];
+        std::string_view next = state;
+        auto now = clock::now();
+        // A peer that is not Kafka drops the connection at once; a silent one lets the
+        // request time out (api.version.request.timeout.ms, 10s by default).
+        if (b.state == "APIVERSION_QUERY" && next == "DOWN" && now - b.since < std::chrono::seconds(1)) ++b.hangups;
+        if (next == "UP" || next == "UPDATE" || next.starts_with("AUTH")) b.answered = true;
+        b.state = next;
+        b.since = now;
+    } catch (...) {
+    }
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t on_new(rd_kafka_t* rk, const rd_kafka_conf_t*, void* opaque, char*, size_t) noexcept {
+    return rd_kafka_interceptor_add_on_broker_state_change(rk, "kpipe", on_broker_state, opaque);
 }
 
 const char* debug_contexts(int verbosity) {
@@ -140,6 +203,8 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     rd_kafka_conf_set_log_cb(conf.get(), log_cb);
     rd_kafka_conf_set_error_cb(conf.get(), error_cb);
     rd_kafka_conf_set_opaque(conf.get(), c.state_.get());
+    if (rd_kafka_conf_interceptor_add_on_new(conf.get(), "kpipe", on_new, c.state_.get()))
+        return fail(Exit::runtime, "cannot watch broker connections");
     if (hook) hook(conf.get());
 
     // OAUTHBEARER tokens kpipe fetches or signs itself (profile kinds oauth, msk-iam).
@@ -160,7 +225,12 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     return c;
 }
 
-Client::~Client() = default;
+Client::~Client() {
+    rk_.reset();  // its threads log until it is destroyed
+    if (state_ && state_->verbosity >= 1)
+        for (const auto& line : state_->log_limiter.flush())
+            std::fputs(state_->scrub(fmt::format("kpipe: {}\n", line)).c_str(), stderr);
+}
 
 std::string Client::last_error() const {
     std::lock_guard lock(state_->mu);
@@ -181,15 +251,23 @@ Result<void> Client::usable() const {
     std::lock_guard lock(state_->mu);
     if (state_->auth_failed)
         return fail(Exit::connect, "cannot connect or authenticate at {}: {}", settings_->brokers(),
-                    explain(state_->scrub(state_->last_error), *settings_));
+                    explained(state_->scrub(state_->auth_error), *settings_));
     if (state_->fatal)
         return fail(Exit::runtime, "fatal Kafka client error: {}", state_->scrub(state_->fatal_reason));
     return {};
 }
 
 Error Client::connect_error(std::string_view what) const {
-    std::string reason = last_error();
-    if (!reason.empty()) reason = explain(reason, *settings_);
+    // The diagnosis of librdkafka's last error, else what the connections showed (not a
+    // Kafka listener), else the error itself.
+    std::string raw = last_error(), reason;
+    if (auto d = diagnose(raw, *settings_)) {
+        reason = explained(raw, *d);
+    } else {
+        std::lock_guard lock(state_->mu);
+        reason = state_->not_kafka();
+    }
+    if (reason.empty()) reason = raw;
     return Error{Exit::connect, fmt::format("cannot {} at {} within {}{}{}", what, settings_->brokers(),
                                             format_duration(settings_->timeout), reason.empty() ? "" : ": ",
                                             reason)};
