@@ -104,6 +104,10 @@ struct Checks {
     Writer& wrap(Writer& w);  // the dead-letter writer in front of `w`, or `w`
 };
 
+// The topics given, else the profile's default topic (an Event Hubs EntityPath); a usage
+// error when there is neither.
+std::vector<std::string> topics_or_default(const Settings& s, std::vector<std::string> given);
+
 // Writes a whole document (a table, JSON) to stdout; false when the reader went away (a
 // clean stop, e.g. `| head`). A write error is a Failure.
 bool print_stdout(std::string_view text);

@@ -113,8 +113,9 @@ void register_consume(CLI::App& app, Commands& out) {
         "  escapes \\n \\t \\r \\\\ \\0.\n"
         "Exit: 0 at the end (-e, --until, -n, --idle), on a broken pipe, and on Ctrl-C when reading without\n"
         "  an end; 130 on Ctrl-C before -e/-n/--until were reached; 5 unknown topic; 4 broker unreachable.");
-    c->add_option("topic", o->topics, "Topic names, or regexes starting with ^ (e.g. '^click.*')")
-        ->required()
+    c->add_option("topic", o->topics,
+                  "Topic names, or regexes starting with ^ (e.g. '^click.*'); default: the profile's topic (an Event "
+                  "Hubs EntityPath)")
         ->type_name("TOPIC");
     c->add_option("-g,--group", o->group,
                   "Join consumer group NAME: partitions are shared with the group's other members and offsets "
@@ -162,7 +163,11 @@ void register_consume(CLI::App& app, Commands& out) {
     c->add_flag("--pipe-batch", o->pipe_batch,
                 "With -g into a pipe: write in large chunks (faster) and count records as written once the pipe "
                 "took them, so `| head` may leave more committed than it printed");
-    out.push_back({c, [o](const Settings& s) { return run_consume(s, *o); }});
+    out.push_back({c, [o](const Settings& s) {
+                       ConsumeOptions given = *o;
+                       given.topics = topics_or_default(s, given.topics);
+                       return run_consume(s, given);
+                   }});
 }
 
 }  // namespace kpipe::cli

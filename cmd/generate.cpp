@@ -261,14 +261,18 @@ std::string fish_completion(const CLI::App* root) {
             for (auto* s : visible_subs(a)) subs += " " + s->get_name();
             if (!subs.empty() && chain.size() >= 1) cond += "; and not __fish_seen_subcommand_from" + subs;
         }
+        // Descriptions go in single quotes: an apostrophe becomes a double quote.
+        auto fish_text = [](std::string text) {
+            for (auto& c : text)
+                if (c == '\'') c = '"';
+            return text;
+        };
         for (auto* s : visible_subs(a))
             out += fmt::format("complete -c kpipe -n '{}' -a {} -d '{}'\n",
                                chain.empty() ? "__fish_use_subcommand" : "__fish_seen_subcommand_from " + chain.back(),
-                               s->get_name(), s->get_description());
+                               s->get_name(), fish_text(s->get_description()));
         for (const CLI::Option* o : a->get_options()) {
-            std::string desc = o->get_description();
-            for (auto& c : desc)
-                if (c == '\'') c = '"';
+            std::string desc = fish_text(o->get_description());
             if (o->get_positional()) {
                 std::string kind = completion_kind(o);
                 if (kind == "topic" || kind == "group")

@@ -149,6 +149,13 @@ Writer& Checks::wrap(Writer& w) {
     return *dead;
 }
 
+std::vector<std::string> topics_or_default(const Settings& s, std::vector<std::string> given) {
+    if (!given.empty()) return given;
+    if (s.default_topic.value.empty())
+        throw Failure{{Exit::usage, "give a topic (the profile names no default topic)"}};
+    return {s.default_topic.value};
+}
+
 bool print_stdout(std::string_view text) {
     Output out(STDOUT_FILENO, text.size());
     return value_or_throw(out.write(text)) == Output::State::open;

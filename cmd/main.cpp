@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
     }
     try {
         Settings settings = value_or_throw(resolve_settings(input, process_env()));
+        for (const auto& w : settings.warnings)
+            if (w.loud || !settings.quiet) fmt::print(stderr, "kpipe: {}\n", w.text);
         return static_cast<int>(cmd->run(settings));
     } catch (const Failure& f) {
         fmt::print(stderr, "kpipe: {}\n", f.error.message);

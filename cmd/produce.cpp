@@ -141,7 +141,8 @@ void register_produce(CLI::App& app, Commands& out) {
         "  kpipe produce clickstream events.jsonl --key .userid\n"
         "  echo '{\"userid\":\"user123\",\"page\":\"/product123\",\"action\":\"view\"}' | kpipe produce clickstream\n"
         "  kpipe consume t | kpipe produce t2 --format envelope");
-    cmd->add_option("topic", o->topic, "Topic to send to")->required();
+    cmd->add_option("topic", o->topic,
+                    "Topic to send to; default: the profile's topic (an Event Hubs EntityPath), reading stdin");
     cmd->add_option("file", o->files, "Input files, read in order; '-' or none: stdin")->type_name("FILE");
     add_choice(*cmd, "--format", o->format,
                {{"json", LineFormat::json}, {"envelope", LineFormat::envelope}, {"text", LineFormat::text}},
@@ -198,7 +199,11 @@ void register_produce(CLI::App& app, Commands& out) {
         ->check(positive_number())
         ->type_name("N")
         ->group(t);
-    out.push_back({cmd, [o](const Settings& s) { return run_produce(s, *o); }});
+    out.push_back({cmd, [o](const Settings& s) {
+                       ProduceOptions given = *o;
+                       if (given.topic.empty()) given.topic = topics_or_default(s, {}).front();
+                       return run_produce(s, given);
+                   }});
 }
 
 }  // namespace kpipe::cli

@@ -93,7 +93,9 @@ void register_tail(CLI::App& app, Commands& out) {
         "On a terminal each record is one line: local time, partition/offset, key and value (JSON coloured,\n"
         "cut to the terminal width unless --wrap). Piped, tail writes the same JSON envelope lines as consume.\n"
         "Never joins a consumer group or commits offsets. Ctrl-C exits 0.");
-    t->add_option("topic", o->topics, "Topic names, or regexes starting with ^")->required()->type_name("TOPIC");
+    t->add_option("topic", o->topics,
+                  "Topic names, or regexes starting with ^; default: the profile's topic (an Event Hubs EntityPath)")
+        ->type_name("TOPIC");
     t->add_option("-n,--last", o->last, "First show the last N records of each partition")
         ->type_name("N")
         ->check(whole_number<int64_t>(0));
@@ -108,7 +110,11 @@ void register_tail(CLI::App& app, Commands& out) {
     add_schema_options(*t, o->schema, "each record's value");
     add_count_options(*t, o->count);
     add_on_error_option(*t, o->on_error, "A record --where or --map fails on (a jq error)");
-    out.push_back({t, [o](const Settings& s) { return run_tail(s, *o); }});
+    out.push_back({t, [o](const Settings& s) {
+                       TailOptions given = *o;
+                       given.topics = topics_or_default(s, given.topics);
+                       return run_tail(s, given);
+                   }});
 }
 
 }  // namespace kpipe::cli

@@ -15,8 +15,9 @@ _kpipe_node() {
         "kpipe topics alter") words="--help -h --config -c --delete-config -d "; positional="topic" ;;
         "kpipe topics add-partitions") words="--help -h --total "; positional="topic" ;;
         "kpipe lag") words="--help -h --topic -t --output -o --watch --count --window --max-lag --max-time-lag --no-time-lag "; positional="group" ;;
-        "kpipe config") words="show --help -h "; positional="" ;;
+        "kpipe config") words="show check --help -h "; positional="" ;;
         "kpipe config show") words="--help -h --output -o "; positional="" ;;
+        "kpipe config check") words="--help -h --output -o "; positional="" ;;
         "kpipe version") words="--help -h --output -o "; positional="" ;;
     esac
 }
@@ -134,6 +135,7 @@ _kpipe() {
         "kpipe lag:--max-lag") COMPREPLY=(); return ;;
         "kpipe lag:--max-time-lag") COMPREPLY=(); return ;;
         "kpipe config show:--output"|"kpipe config show:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
+        "kpipe config check:--output"|"kpipe config check:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
         "kpipe version:--output"|"kpipe version:-o") COMPREPLY=($(compgen -W "table json " -- "$cur")); return ;;
     esac
     _kpipe_node "$path"

@@ -1,10 +1,18 @@
 #include "settings.hpp"
 
+#include <sys/stat.h>
+
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
+
+#include "cloud_profiles.hpp"
+#include "secret_command.hpp"
+#include "tls_files.hpp"
 
 namespace kpipe {
 
@@ -14,6 +22,7 @@ std::string_view origin_name(Origin o) {
         case Origin::file: return "file";
         case Origin::environment: return "environment";
         case Origin::flag: return "flag";
+        case Origin::command: return "command";
     }
     return "?";
 }
@@ -33,7 +42,7 @@ std::string Settings::brokers() const {
 
 bool is_secret(std::string_view key) {
     return key.find("password") != std::string_view::npos || key.find("secret") != std::string_view::npos ||
-           key == "ssl.key.pem" || key == "sasl.oauthbearer.config" || key == "ssl_key.pem";
+           key == "ssl.key.pem" || key == "sasl.oauthbearer.config";
 }
 
 std::string redacted(std::string_view key, std::string_view value) {
@@ -43,9 +52,29 @@ std::string redacted(std::string_view key, std::string_view value) {
 
 std::vector<std::string> Settings::secret_values() const {
     std::vector<std::string> out;
-    for (const auto& [k, v] : kafka)
-        if (is_secret(k) && v.value.size() >= 3) out.push_back(v.value);
+    for (const auto* m : {&kafka, &auth})
+        for (const auto& [k, v] : *m)
+            if (is_secret(k) && v.value.size() >= 3) out.push_back(v.value);
     return out;
+}
+
+namespace {
+
+std::string value_in(const std::map<std::string, Value>& m, std::string_view key) {
+    auto it = m.find(std::string(key));
+    return it == m.end() ? std::string() : it->second.value;
+}
+
+}  // namespace
+
+std::string Settings::kafka_value(std::string_view key) const { return value_in(kafka, key); }
+
+std::string Settings::auth_value(std::string_view key) const { return value_in(auth, key); }
+
+bool Settings::uses_tls() const {
+    std::string p = kafka_value("security.protocol");
+    for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return p == "SSL" || p == "SASL_SSL";
 }
 
 Result<std::pair<std::string, std::string>> parse_property(std::string_view kv) {
@@ -138,8 +167,63 @@ Result<std::string> scalar_text(const toml::node& n, const std::string& where) {
 
 struct FileProfile {
     std::map<std::string, Value> kafka;
+    std::map<std::string, Value> auth;
+    Value default_topic;
     std::optional<Value> timeout;
 };
+
+constexpr std::string_view known_keys =
+    "kind, brokers, security_protocol, sasl_mechanism, user, password, ca_file, ca_password, cert_file, key_file, "
+    "key_password, client_id, timeout, insecure_skip_tls_verify, properties; with a kind: api_key, api_secret, "
+    "connection_string, region, aws_profile, token_endpoint, client_secret, scope, token_ca_file; any secret also as "
+    "KEY_command";
+
+// The PKCS#12 bundle a ca_file or cert_file names, opened with its password; nothing for a PEM file.
+Result<std::optional<PemBundle>> bundle_in(const ProfileEntry& file, const std::optional<ProfileEntry>& password) {
+    auto p12 = is_pkcs12(file.value.value);
+    if (!p12) return fail(Exit::usage, "{}: {}", file.where, p12.error().message);
+    if (!*p12) return std::optional<PemBundle>();
+    auto pem = read_pkcs12(file.value.value, password ? password->value.value : "", file.where);
+    if (!pem) return std::unexpected(pem.error());
+    return std::optional<PemBundle>(std::move(*pem));
+}
+
+// ca_file and cert_file: PEM files are passed on by name, PKCS#12 bundles converted to PEM.
+Result<void> add_tls_files(ProfileEntries& keys, FileProfile& out, const std::string& source) {
+    auto take = [&](const char* key) -> std::optional<ProfileEntry> {
+        auto it = keys.find(key);
+        if (it == keys.end()) return std::nullopt;
+        ProfileEntry e = it->second;
+        keys.erase(it);
+        return e;
+    };
+    auto key_password = take("key_password");
+    auto ca_password = take("ca_password");
+    if (auto ca = take("ca_file")) {
+        auto bundle = bundle_in(*ca, ca_password);
+        if (!bundle) return std::unexpected(bundle.error());
+        if (*bundle)
+            out.kafka["ssl.ca.pem"] = Value{(*bundle)->cert, Origin::file,
+                                            source + " ca_file (PKCS#12 " + ca->value.value + ")"};
+        else
+            out.kafka["ssl.ca.location"] = ca->value;
+    }
+    if (auto cert = take("cert_file")) {
+        auto bundle = bundle_in(*cert, key_password);
+        if (!bundle) return std::unexpected(bundle.error());
+        if (*bundle) {
+            std::string from = source + " cert_file (PKCS#12 " + cert->value.value + ")";
+            out.kafka["ssl.certificate.pem"] = Value{(*bundle)->cert, Origin::file, from};
+            if (!(*bundle)->key.empty()) out.kafka["ssl.key.pem"] = Value{(*bundle)->key, Origin::file, from};
+            key_password.reset();
+        } else {
+            out.kafka["ssl.certificate.location"] = cert->value;
+        }
+    }
+    if (auto key = take("key_file")) out.kafka["ssl.key.location"] = key->value;
+    if (key_password) out.kafka["ssl.key.password"] = key_password->value;
+    return {};
+}
 
 Result<FileProfile> load_profile(const std::string& file, const toml::table& root, const std::string& name,
                                  const EnvLookup& env) {
@@ -154,6 +238,8 @@ Result<FileProfile> load_profile(const std::string& file, const toml::table& roo
     }
     FileProfile out;
     std::string source = fmt::format("{} [profiles.{}]", file, name);
+    ProfileEntries keys;
+    std::optional<ProfileEntry> kind;
     for (const auto& [k, node] : *p) {
         std::string key(k.str());
         std::string where = fmt::format("{}: key '{}'", at(file, node), key);
@@ -174,22 +260,80 @@ Result<FileProfile> load_profile(const std::string& file, const toml::table& roo
         if (!text) return std::unexpected(text.error());
         auto expanded = expand_env(*text, env, where);
         if (!expanded) return std::unexpected(expanded.error());
+        if (key.ends_with("_command") && is_secret_profile_key(key.substr(0, key.size() - 8))) {
+            std::string base = key.substr(0, key.size() - 8);
+            if (p->contains(base)) return fail(Exit::usage, "{}: give either '{}' or '{}', not both", where, base, key);
+            auto secret = run_secret_command(*expanded, where);
+            if (!secret) return std::unexpected(secret.error());
+            keys[base] = ProfileEntry{Value{*secret, Origin::command, source + " " + key}, where};
+            continue;
+        }
+        ProfileEntry entry{Value{*expanded, Origin::file, source}, where};
+        if (key == "kind") kind = std::move(entry);
+        else keys[key] = std::move(entry);
+    }
+    if (kind) {
+        auto x = expand_kind(*kind, keys, source);
+        if (!x) return std::unexpected(x.error());
+        out.kafka.merge(x->kafka);
+        out.auth = std::move(x->auth);
+        out.default_topic = std::move(x->default_topic);
+    }
+    if (auto ok = add_tls_files(keys, out, source); !ok) return std::unexpected(ok.error());
+    for (auto& [key, entry] : keys) {
         if (key == "timeout") {
-            out.timeout = Value{*expanded, Origin::file, source};
+            out.timeout = entry.value;
+            continue;
+        }
+        if (key == "insecure_skip_tls_verify") {
+            const std::string& v = entry.value.value;
+            if (v != "true" && v != "false")
+                return fail(Exit::usage, "{}: expected true or false, got '{}'", entry.where, v);
+            if (v == "true") {
+                Value off{"", Origin::file, source + " insecure_skip_tls_verify"};
+                off.value = "false";
+                out.kafka["enable.ssl.certificate.verification"] = off;
+                off.value = "none";
+                out.kafka["ssl.endpoint.identification.algorithm"] = off;
+            }
             continue;
         }
         const ProfileKey* match = nullptr;
         for (const auto& pk : profile_keys)
             if (pk.key == key) match = &pk;
-        if (!match)
-            return fail(Exit::usage,
-                        "{}: unknown key '{}' in profile '{}' (known: brokers, security_protocol, "
-                        "sasl_mechanism, user, password, ca_file, cert_file, key_file, key_password, "
-                        "client_id, timeout, properties)",
-                        at(file, node), key, name);
-        out.kafka[std::string(match->property)] = Value{*expanded, Origin::file, source};
+        if (!match) {
+            if (is_kind_key(key))
+                return fail(Exit::usage, "{}: '{}' needs a kind = \"...\" ({})", entry.where, key,
+                            fmt::join(profile_kinds(), ", "));
+            return fail(Exit::usage, "{}: unknown key '{}' in profile '{}' (known: {})", entry.where, key, name,
+                        known_keys);
+        }
+        out.kafka[std::string(match->property)] = entry.value;
     }
     return out;
+}
+
+// A config file that holds a secret in clear (not ${VAR}, not a *_command) and that
+// group or others may read: one warning naming the file and the first such key.
+std::optional<std::string> exposed_secret_warning(const std::string& file, const toml::table& root) {
+    struct stat st{};
+    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return std::nullopt;
+    const toml::table* profiles = root["profiles"].as_table();
+    if (!profiles) return std::nullopt;
+    for (const auto& [name, node] : *profiles) {
+        const toml::table* p = node.as_table();
+        if (!p) continue;
+        for (const auto& [k, v] : *p) {
+            auto text = v.value<std::string>();
+            bool secret = is_secret_profile_key(k.str());
+            if (secret && text && !text->empty() && text->find("${") == std::string::npos)
+                return fmt::format("warning: {} holds a secret ('{}' in profile '{}') and is readable by {}: "
+                                   "chmod 600 {} (or take the secret from ${{VAR}} or {}_command)",
+                                   file, k.str(), name.str(), (st.st_mode & 007) ? "others" : "its group", file,
+                                   k.str());
+        }
+    }
+    return std::nullopt;
 }
 
 Result<toml::table> parse_config(const std::string& file) {
@@ -231,6 +375,9 @@ Result<Settings> resolve_settings(const SettingsInput& in, const EnvLookup& env)
     // Defaults.
     s.kafka["bootstrap.servers"] = Value{"localhost:9092", Origin::builtin, "built-in"};
     s.kafka["client.id"] = Value{"kpipe", Origin::builtin, "built-in"};
+    // librdkafka 2.x checks the broker's host name against its certificate by default:
+    // shown, so that `config show` says so.
+    s.kafka["ssl.endpoint.identification.algorithm"] = Value{"https", Origin::builtin, "built-in"};
     s.timeout_text = Value{"10s", Origin::builtin, "built-in"};
 
     // Config file and profile.
@@ -263,8 +410,11 @@ Result<Settings> resolve_settings(const SettingsInput& in, const EnvLookup& env)
             auto p = load_profile(file, *root, s.profile.value, env);
             if (!p) return std::unexpected(p.error());
             for (auto& [k, v] : p->kafka) s.kafka[k] = std::move(v);
+            s.auth = std::move(p->auth);
+            s.default_topic = std::move(p->default_topic);
             if (p->timeout) s.timeout_text = *p->timeout;
         }
+        if (auto w = exposed_secret_warning(file, *root)) s.warnings.push_back({*w, false});
     } else {
         s.config_file.value.clear();
         if (!s.profile.value.empty())
@@ -284,6 +434,16 @@ Result<Settings> resolve_settings(const SettingsInput& in, const EnvLookup& env)
         s.kafka[p->first] = Value{p->second, Origin::flag, "-X"};
     }
     if (in.timeout) s.timeout_text = Value{*in.timeout, Origin::flag, "--timeout"};
+
+    for (const char* key : {"enable.ssl.certificate.verification", "ssl.endpoint.identification.algorithm"}) {
+        auto it = s.kafka.find(key);
+        if (it == s.kafka.end() || (it->second.value != "false" && it->second.value != "none")) continue;
+        s.warnings.push_back({fmt::format("WARNING: TLS {} verification is OFF ({}={} from {}): anyone on the network "
+                                          "path can read and change this traffic",
+                                          std::string_view(key).starts_with("enable") ? "certificate" : "host name",
+                                          key, it->second.value, it->second.source),
+                              true});
+    }
 
     auto t = parse_duration(s.timeout_text.value);
     if (!t) return fail(Exit::usage, "{} (from {})", t.error().message, s.timeout_text.source);

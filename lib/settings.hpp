@@ -13,7 +13,7 @@
 
 namespace kpipe {
 
-enum class Origin { builtin, file, environment, flag };
+enum class Origin { builtin, file, environment, flag, command };
 std::string_view origin_name(Origin o);
 
 struct Value {
@@ -41,6 +41,15 @@ EnvLookup process_env();
 
 struct Settings {
     std::map<std::string, Value> kafka;  // librdkafka properties, bootstrap.servers included
+    // kpipe's own authentication settings, for the token it fetches or signs itself
+    // (profile kinds oauth and msk-iam): "auth.kind", "oauth.token_endpoint", "aws.region"...
+    std::map<std::string, Value> auth;
+    Value default_topic;  // empty: none (an Event Hubs connection string's EntityPath)
+    struct Warning {
+        std::string text;
+        bool loud = false;  // printed even with -q (e.g. TLS verification switched off)
+    };
+    std::vector<Warning> warnings;
     Value profile;                       // empty value: no profile
     Value config_file;                   // empty value: none found
     Value timeout_text;
@@ -53,6 +62,12 @@ struct Settings {
     std::string brokers() const;
     // Values of secret properties, for scrubbing log lines.
     std::vector<std::string> secret_values() const;
+    // The value of a librdkafka property, or "" when unset.
+    std::string kafka_value(std::string_view key) const;
+    // The value of a kpipe authentication setting, or "" when unset.
+    std::string auth_value(std::string_view key) const;
+    // True when TLS is used (security.protocol SSL or SASL_SSL).
+    bool uses_tls() const;
 };
 
 Result<Settings> resolve_settings(const SettingsInput& in, const EnvLookup& env);

@@ -10,6 +10,9 @@
 
 #include <fmt/ranges.h>
 
+#include "connection_failure.hpp"
+#include "kafka/oauth.hpp"
+
 namespace kpipe::kafka {
 
 std::string err_name(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
@@ -76,12 +79,32 @@ std::vector<std::string> ClusterInfo::nodes_down(const std::vector<std::string>&
 
 namespace {
 
+// A message that says why a connection failed (TLS, SASL, a token) is kept over the
+// generic ones that follow it ("1/1 brokers are down"), so that kpipe names the cause.
+void remember(ClientState& st, const char* text) {
+    if (is_connection_failure(text) || !is_connection_failure(st.last_error)) st.last_error = text;
+}
+
+// A token refresh that failed while the token in use is still valid is no reason to
+// give up: librdkafka asks again (a token endpoint may be down for a moment).
+bool token_still_valid(const ClientState& st, std::string_view text) {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    return text.find("OAUTHBEARER token") != std::string_view::npos && st.token_expires_ms > now;
+}
+
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) noexcept {
     auto* st = static_cast<ClientState*>(rd_kafka_opaque(rk));
     if (!st) return;
     try {
         std::lock_guard lock(st->mu);
-        if (level <= 4) st->last_error = buf;
+        if (level <= 4 || is_connection_failure(buf)) remember(*st, buf);
+        // A retry cannot mend it: fail at once.
+        if (is_permanent_failure(buf) && !token_still_valid(*st, buf)) {
+            if (!st->auth_failed) st->auth_error = buf;
+            st->auth_failed = true;
+        }
         if (st->verbosity >= 1)
             for (const auto& line : st->log_limiter.admit(fmt::format("librdkafka {} {}: {}", level, fac, buf),
                                                           LogLimiter::Clock::now()))
@@ -97,12 +120,14 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
         std::lock_guard lock(st->mu);
         auto e = static_cast<rd_kafka_resp_err_t>(err);
         // "1/1 brokers are down" sums up the errors before it: keep their reason.
-        if (e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || st->last_error.empty()) st->last_error = reason;
+        if (e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || st->last_error.empty()) remember(*st, reason);
         if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
             e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
             // Kept apart from last_error: "1/1 brokers are down" and the like follow it.
-            if (!st->auth_failed) st->auth_error = reason;
-            st->auth_failed = true;
+            if (!token_still_valid(*st, reason)) {
+                if (!st->auth_failed) st->auth_error = reason;
+                st->auth_failed = true;
+            }
         }
         if (e == RD_KAFKA_RESP_ERR__FATAL) {
             char buf[512];
@@ -182,11 +207,21 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
         return fail(Exit::runtime, "cannot watch broker connections");
     if (hook) hook(conf.get());
 
+    // OAUTHBEARER tokens kpipe fetches or signs itself (profile kinds oauth, msk-iam).
+    auto tokens = token_source_for(settings, process_env());
+    if (!tokens) return std::unexpected(tokens.error());
+    if (*tokens) {
+        c.state_->tokens = std::move(*tokens);
+        install_token_refresh(conf.get());
+    }
+
     rd_kafka_type_t type = role == Role::consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER;
     rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);
     if (!rk) return fail(Exit::usage, "cannot create Kafka client: {}", errstr);
     conf.release();  // owned by rk now
     c.rk_.reset(rk);
+    if (c.state_->tokens)
+        if (auto ok = refresh_tokens_in_background(rk); !ok) return std::unexpected(ok.error());
     return c;
 }
 
@@ -202,23 +237,37 @@ std::string Client::last_error() const {
     return state_->scrub(state_->last_error);
 }
 
+bool Client::token_refresh_can_wait(std::string_view reason) const {
+    std::lock_guard lock(state_->mu);
+    return token_still_valid(*state_, reason);
+}
+
+std::string Client::token_about() const {
+    std::lock_guard lock(state_->mu);
+    return state_->token_about;
+}
+
 Result<void> Client::usable() const {
     std::lock_guard lock(state_->mu);
     if (state_->auth_failed)
-        return fail(Exit::connect, "authentication or authorization failed at {}: {}", settings_->brokers(),
-                    state_->scrub(state_->auth_error));
+        return fail(Exit::connect, "cannot connect or authenticate at {}: {}", settings_->brokers(),
+                    explained(state_->scrub(state_->auth_error), *settings_));
     if (state_->fatal)
         return fail(Exit::runtime, "fatal Kafka client error: {}", state_->scrub(state_->fatal_reason));
     return {};
 }
 
 Error Client::connect_error(std::string_view what) const {
-    std::string reason;
-    {
+    // The diagnosis of librdkafka's last error, else what the connections showed (not a
+    // Kafka listener), else the error itself.
+    std::string raw = last_error(), reason;
+    if (auto d = diagnose(raw, *settings_)) {
+        reason = explained(raw, *d);
+    } else {
         std::lock_guard lock(state_->mu);
         reason = state_->not_kafka();
     }
-    if (reason.empty()) reason = last_error();
+    if (reason.empty()) reason = raw;
     return Error{Exit::connect, fmt::format("cannot {} at {} within {}{}{}", what, settings_->brokers(),
                                             format_duration(settings_->timeout), reason.empty() ? "" : ": ",
                                             reason)};

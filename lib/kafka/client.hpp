@@ -14,6 +14,7 @@
 #include "kafka/handles.hpp"
 #include "log_limiter.hpp"
 #include "settings.hpp"
+#include "token_source.hpp"
 
 namespace kpipe::kafka {
 
@@ -75,6 +76,10 @@ struct ClientState {
     std::vector<std::string> secrets;
     std::map<std::string, BrokerProgress> brokers;  // by "host:port"
     std::string scrub(std::string text) const;
+    // The OAUTHBEARER token source (kinds oauth, msk-iam) and what its last token was.
+    std::unique_ptr<TokenSource> tokens;
+    std::string token_about;
+    int64_t token_expires_ms = 0;  // epoch ms: when the token librdkafka holds expires
     // Why no broker answered, when what happened says more than the last error: it is
     // not a Kafka listener. Empty otherwise. Needs `mu`.
     std::string not_kafka() const;
@@ -95,6 +100,11 @@ public:
     // An error once librdkafka reported a fatal error or failed authentication.
     Result<void> usable() const;
     std::string last_error() const;
+    // True when `reason` is a failed OAUTHBEARER token refresh while the token in use is
+    // still valid: librdkafka tries again, the run carries on.
+    bool token_refresh_can_wait(std::string_view reason) const;
+    // What kpipe's last OAUTHBEARER token was ("" when it fetches none), for config check.
+    std::string token_about() const;
 
     Client(Client&&) noexcept = default;
     Client& operator=(Client&&) noexcept = default;

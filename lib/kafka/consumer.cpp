@@ -191,6 +191,7 @@ void Consumer::poll(Polled& out, int timeout_ms) {
                 out.message = buf;
             }
             out.fault = fault_of(err);
+            if (out.fault == Fault::not_allowed && client_.token_refresh_can_wait(out.message)) out.fault = Fault::none;
             out.tp = {};
             if (rd_kafka_topic_partition_t* tp = rd_kafka_event_topic_partition(ev.get())) {
                 out.tp = {tp->topic, tp->partition};

@@ -12,8 +12,10 @@ kpipe binary for a test that needs one, is a failure.
 Fixtures:
     kpipe_bin   path of the kpipe binary (KPIPE_BIN, default build/kpipe)
     brokers     bootstrap address of the running broker
+    security    the broker's TLS listeners and what a client needs (dict of KPIPE_TEST_*)
     admin       confluent_kafka AdminClient on that broker
-    run         run(*args, input=b"", timeout=60, env={}) -> CompletedProcess (bytes)
+    run         run(*args, input=b"", timeout=60, env={}) -> CompletedProcess (bytes);
+                fails the test when the output holds one of the test secrets (SECRETS)
     topic       topic(partitions=1, config=None) -> name of a new, unique topic,
                 deleted when the test ends
     read_topic  read_topic(name) -> [Record(partition, offset, key, value,
@@ -93,6 +95,27 @@ def sasl_brokers(brokers: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def security(brokers: str) -> dict[str, str]:
+    """scripts/kafka-local's TLS listeners and what a client needs for them (KPIPE_TEST_*)."""
+    env = kafkautil.security_env()
+    if env is None:
+        pytest.fail("no TLS listeners: restart the broker with scripts/kafka-local stop && start", pytrace=False)
+    return env
+
+
+# Secrets the tests use: no kpipe output may ever hold one (checked for every run).
+SECRETS = [b"alice-secret", b"p12-secret", b"kpipe-client-secret", b"short-lived-secret", b"expired-secret",
+           b"foreign-secret", b"hubs-secret-key", b"wJalrXUtnFEMI", b"pa55-from-env", b"very-secret-pw",
+           b"wrong-pw-123", b"from-a-command-pw"]
+
+
+def assert_no_secrets(*outputs: bytes) -> None:
+    for out in outputs:
+        for secret in SECRETS:
+            assert secret not in out, f"a secret ({secret.decode()}) in kpipe's output:\n{out.decode(errors='replace')}"
+
+
+@pytest.fixture(scope="session")
 def admin(brokers: str):
     return kafkautil.admin_client(brokers)
 
@@ -110,9 +133,9 @@ def run(kpipe_bin: Path, brokers: str):
         cmd = [str(kpipe_bin), *map(str, args)]
         full_env = {**os.environ, "KPIPE_BROKERS": brokers, **(env or {})}
         try:
-            return subprocess.run(
-                cmd, input=input, capture_output=True, timeout=timeout, env=full_env
-            )
+            r = subprocess.run(cmd, input=input, capture_output=True, timeout=timeout, env=full_env)
+            assert_no_secrets(r.stdout, r.stderr)
+            return r
         except subprocess.TimeoutExpired as e:
             stderr = (e.stderr or b"").decode(errors="replace")
             pytest.fail(f"{' '.join(cmd)} timed out after {timeout}s; stderr:\n{stderr}")

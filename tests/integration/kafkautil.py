@@ -43,6 +43,12 @@ def kafka_local_dir() -> Path:
     return Path(os.environ.get("KPIPE_KAFKA_DIR") or default)
 
 
+def pypi_dir() -> Path:
+    """Where scripts/bootstrap installs the PyPI packages tests use (AWS's MSK IAM signer)."""
+    cache = os.environ.get("KPIPE_CACHE") or Path.home() / ".cache" / "kpipe"
+    return Path(cache) / "pypi"
+
+
 def _address(env_var: str, file_name: str) -> str | None:
     """$env_var, else the address scripts/kafka-local wrote to file_name, else None."""
     if os.environ.get(env_var):
@@ -61,6 +67,22 @@ def find_brokers() -> str | None:
 def find_sasl_brokers() -> str | None:
     """The SASL/PLAIN listener of scripts/kafka-local (user alice, password alice-secret)."""
     return _address("KPIPE_TEST_SASL_BROKERS", "brokers-sasl")
+
+
+def security_env() -> dict[str, str] | None:
+    """What scripts/kafka-local's security listeners need (KPIPE_TEST_SSL_BROKERS, KPIPE_TEST_CA...):
+    from the environment when `eval "$(scripts/kafka-local env)"` set them, else from the
+    security.env file the script writes; None when there is neither."""
+    out = {k: v for k, v in os.environ.items() if k.startswith("KPIPE_TEST_")}
+    if "KPIPE_TEST_SSL_BROKERS" in out:
+        return out
+    path = kafka_local_dir() / "security.env"
+    if not path.is_file():
+        return None
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition("=")
+        out[key] = value.strip("'")
+    return out
 
 
 def unique_topic_name(base: str) -> str:

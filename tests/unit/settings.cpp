@@ -6,29 +6,14 @@
 #include <map>
 
 #include "settings.hpp"
+#include "temp_config.hpp"
 
 using namespace kpipe;
 
 namespace {
 
-EnvLookup env_of(std::map<std::string, std::string> m) {
-    return [m](std::string_view k) -> std::optional<std::string> {
-        auto it = m.find(std::string(k));
-        if (it == m.end()) return std::nullopt;
-        return it->second;
-    };
-}
-
-struct TempConfig {
-    std::string path;
-    explicit TempConfig(const std::string& text) {
-        path = (std::filesystem::temp_directory_path() /
-                ("kpipe-unit-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + ".toml"))
-                   .string();
-        std::ofstream(path) << text;
-    }
-    ~TempConfig() { std::remove(path.c_str()); }
-};
+using test::env_of;
+using test::TempConfig;
 
 const char* config_text = R"(default_profile = "local"
 
