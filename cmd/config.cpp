@@ -24,6 +24,7 @@ Exit run_show(const Settings& s, const ConfigOptions& o) {
     add("profile", s.profile);
     add("timeout", s.timeout_text);
     for (const auto& [k, v] : s.kafka) add(k, v);
+    for (const auto& [k, v] : s.registry) add("schema_registry." + k, v);
 
     if (o.format == Format::json) {
         nlohmann::ordered_json doc = nlohmann::ordered_json::object();

@@ -36,6 +36,20 @@ void append_int(std::string& out, int64_t v) {
 
 }  // namespace
 
+void append_schema_tag(std::string& out, std::string_view name, const SchemaTag& t) {
+    out += ",\"";
+    out += name;
+    out += "_schema\":{\"type\":";
+    append_json_string(out, t.type);
+    if (!t.subject.empty()) {
+        out += ",\"subject\":";
+        append_json_string(out, t.subject);
+    }
+    out += ",\"id\":";
+    append_int(out, t.id);
+    out += '}';
+}
+
 simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes,
                                 simdjson::dom::element& out) {
     auto view = padded(pad, bytes);
@@ -91,7 +105,7 @@ void EnvelopeWriter::append(const RecordView& r, std::string& out) {
     out += ",\"timestamp_type\":\"";
     out += type_name(r.timestamp_type);
     out += '"';
-    auto field = [&](std::string_view name, const std::optional<std::string_view>& bytes) {
+    auto field = [&](std::string_view name, const std::optional<std::string_view>& bytes, const SchemaTag* schema) {
         out += ",\"";
         out += name;
         out += "\":";
@@ -99,14 +113,18 @@ void EnvelopeWriter::append(const RecordView& r, std::string& out) {
             out += "null";
             return;
         }
-        Encoding e = append_payload(out, *bytes);
-        if (e == Encoding::json) return;
-        out += ",\"";
-        out += name;
-        out += e == Encoding::text ? "_encoding\":\"text\"" : "_encoding\":\"base64\"";
+        // A decoder's JSON (Avro, Protobuf) is one compact line already; JSON Schema
+        // payloads are the producer's bytes and go through the usual rules.
+        Encoding e = schema && schema->type != "json" ? (out += *bytes, Encoding::json) : append_payload(out, *bytes);
+        if (e != Encoding::json) {
+            out += ",\"";
+            out += name;
+            out += e == Encoding::text ? "_encoding\":\"text\"" : "_encoding\":\"base64\"";
+        }
+        if (schema) append_schema_tag(out, name, *schema);
     };
-    field("key", r.key);
-    field("value", r.value);
+    field("key", r.key, r.key_schema);
+    field("value", r.value, r.value_schema);
     out += ",\"headers\":[";
     bool first = true;
     for (const auto& h : r.headers) {
@@ -174,6 +192,39 @@ simdjson::error_code raw_of(simdjson::ondemand::value v, std::string_view& raw) 
     return simdjson::SUCCESS;
 }
 
+// {"type":"avro","subject":"s","id":3}: type and id required, subject optional.
+Result<SchemaTag> read_schema_tag(simdjson::ondemand::value v) {
+    using namespace simdjson;
+    auto bad = [] {
+        return fail(Exit::data, "expected {{\"type\": \"avro\"|\"protobuf\"|\"json\", \"subject\": ..., \"id\": N}}");
+    };
+    ondemand::object o;
+    if (v.get_object().get(o)) return bad();
+    SchemaTag t;
+    for (auto f : o) {
+        std::string_view k;
+        if (f.unescaped_key().get(k)) return bad();
+        ondemand::value fv = f.value();
+        std::string_view s;
+        if (k == "type") {
+            if (fv.get_string().get(s) || (s != "avro" && s != "protobuf" && s != "json")) return bad();
+            t.type = s;
+        } else if (k == "subject") {
+            if (fv.get_string().get(s)) return bad();
+            t.subject = s;
+        } else if (k == "id") {
+            int64_t id = 0;
+            if (fv.get_int64().get(id) || id < 0 || id > INT32_MAX) return bad();
+            t.id = static_cast<int32_t>(id);
+        } else {
+            std::string_view ignored;
+            if (raw_of(fv, ignored)) return bad();
+        }
+    }
+    if (t.type.empty() || t.id < 0) return bad();
+    return t;
+}
+
 }  // namespace
 
 Result<Record> EnvelopeReader::parse(std::string_view line) {
@@ -190,8 +241,9 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
     ondemand::object obj;
     if (doc.get_object().get(obj)) return fail(Exit::data, "not a valid envelope: expected a JSON object");
 
-    static constexpr std::string_view known[] = {"topic", "partition", "offset", "timestamp", "timestamp_type",
-                                                 "key", "key_encoding", "value", "value_encoding", "headers"};
+    static constexpr std::string_view known[] = {"topic",        "partition",      "offset",     "timestamp",
+                                                 "timestamp_type", "key",        "key_encoding", "value",
+                                                 "value_encoding", "headers",    "key_schema",   "value_schema"};
     Record r;
     Payload key, value;
     unsigned seen = 0;
@@ -220,6 +272,13 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
             Payload& p = fname == "key_encoding" ? key : value;
             if (v.get_string().get(p.encoding) || p.encoding.empty()) return bad("expected \"text\" or \"base64\"");
             // The string lives in the parser's buffer until the next parse: fine for this call.
+        } else if (fname == "key_schema" || fname == "value_schema") {
+            bool is_null = false;
+            if (auto e = v.is_null().get(is_null)) return invalid(e);
+            if (is_null) continue;
+            auto tag = read_schema_tag(v);
+            if (!tag) return bad(tag.error().message);
+            (fname == "key_schema" ? r.key_schema : r.value_schema) = std::move(*tag);
         } else if (fname == "partition") {
             bool is_null = false;
             if (auto e = v.is_null().get(is_null)) return invalid(e);

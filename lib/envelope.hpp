@@ -55,6 +55,9 @@ private:
     std::string pad2_;
 };
 
+// Appends ,"NAME_schema":{"type":...,"subject":...,"id":...}.
+void append_schema_tag(std::string& out, std::string_view name, const SchemaTag& t);
+
 // True when `bytes` is one complete valid JSON value (any white space allowed).
 bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes);
 // The same, keeping the parsed value in `out` (valid until the parser's next parse).

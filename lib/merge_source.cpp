@@ -15,15 +15,6 @@ size_t size_of(const Record& r) {
     return n;
 }
 
-Record own(const RecordView& v) {
-    Record r{std::string(v.topic), v.partition, v.offset, v.timestamp, v.timestamp_type, {}, {}, {}};
-    if (v.key) r.key.emplace(*v.key);
-    if (v.value) r.value.emplace(*v.value);
-    for (const auto& h : v.headers)
-        r.headers.push_back({std::string(h.name), h.value ? std::optional<std::string>(*h.value) : std::nullopt});
-    return r;
-}
-
 }  // namespace
 
 MergeSource::MergeSource(std::vector<std::unique_ptr<Source>> sources, size_t max_buffered)
@@ -51,11 +42,7 @@ void MergeSource::hand_out(LaneQueue& q, Item& out) {
     buffered_ -= std::min(buffered_, size_of(current_.record));
     const Record& r = current_.record;
     out = {};
-    out.record = {r.topic, r.partition, r.offset, r.timestamp, r.timestamp_type, {}, {}, {}};
-    if (r.key) out.record.key = *r.key;
-    if (r.value) out.record.value = *r.value;
-    for (const auto& h : r.headers)
-        out.record.headers.push_back({h.name, h.value ? std::optional<std::string_view>(*h.value) : std::nullopt});
+    out.record = view_of(r);
     out.pos = current_.pos;
 }
 
@@ -104,7 +91,7 @@ Result<Pull> MergeSource::pull(Item& out, int wait_ms) {
                     out = got;
                     return Pull::item;
                 }
-                Held h{own(got.record), got.pos};
+                Held h{owned(got.record), got.pos};
                 buffered_ += size_of(h.record);
                 lane_of(i, got.pos.partition, got.pos.place).held.push_back(std::move(h));
                 break;

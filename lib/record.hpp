@@ -16,6 +16,15 @@ struct TopicPartition {
 
 enum class TimestampType { none, create, log_append };
 
+// What a payload in the Schema Registry wire format was encoded with: "avro",
+// "protobuf" or "json" (JSON Schema), the subject when known, the registry's schema id.
+struct SchemaTag {
+    std::string type;
+    std::string subject;
+    int32_t id = -1;
+    bool operator==(const SchemaTag&) const = default;
+};
+
 struct Header {
     std::string name;
     std::optional<std::string> value;  // nullopt: a null header value
@@ -30,6 +39,8 @@ struct Record {
     std::optional<std::string> key;    // nullopt: null key
     std::optional<std::string> value;  // nullopt: null value (tombstone)
     std::vector<Header> headers;
+    // Set when the key or value is a registry record shown decoded (as JSON).
+    std::optional<SchemaTag> key_schema, value_schema;
 };
 
 // The same, borrowing its bytes (for writing without copies).
@@ -47,6 +58,35 @@ struct RecordView {
     std::optional<std::string_view> key;
     std::optional<std::string_view> value;
     std::vector<HeaderView> headers;
+    const SchemaTag* key_schema = nullptr;  // owned by whoever decoded the payload
+    const SchemaTag* value_schema = nullptr;
 };
+
+// A copy that owns its bytes.
+inline Record owned(const RecordView& v) {
+    Record r;
+    r.topic = v.topic;
+    r.partition = v.partition;
+    r.offset = v.offset;
+    r.timestamp = v.timestamp;
+    r.timestamp_type = v.timestamp_type;
+    if (v.key) r.key.emplace(*v.key);
+    if (v.value) r.value.emplace(*v.value);
+    for (const auto& h : v.headers)
+        r.headers.push_back({std::string(h.name), h.value ? std::optional<std::string>(*h.value) : std::nullopt});
+    if (v.key_schema) r.key_schema = *v.key_schema;
+    if (v.value_schema) r.value_schema = *v.value_schema;
+    return r;
+}
+
+// A view of `r`, valid while `r` lives unchanged.
+inline RecordView view_of(const Record& r) {
+    RecordView v{r.topic, r.partition, r.offset, r.timestamp, r.timestamp_type, r.key, r.value, {}, nullptr, nullptr};
+    v.headers.reserve(r.headers.size());
+    for (const auto& h : r.headers) v.headers.push_back({h.name, h.value});
+    if (r.key_schema) v.key_schema = &*r.key_schema;
+    if (r.value_schema) v.value_schema = &*r.value_schema;
+    return v;
+}
 
 }  // namespace kpipe

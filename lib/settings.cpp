@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -138,6 +139,7 @@ Result<std::string> scalar_text(const toml::node& n, const std::string& where) {
 
 struct FileProfile {
     std::map<std::string, Value> kafka;
+    std::map<std::string, Value> registry;
     std::optional<Value> timeout;
 };
 
@@ -170,6 +172,22 @@ Result<FileProfile> load_profile(const std::string& file, const toml::table& roo
             }
             continue;
         }
+        if (key == "schema_registry") {
+            const toml::table* t = node.as_table();
+            if (!t) return fail(Exit::usage, "{}: expected a table (url, user, password, ca_file, cert_file, key_file)", where);
+            static constexpr std::string_view known[] = {"url", "user", "password", "ca_file", "cert_file", "key_file"};
+            for (const auto& [rk, rn] : *t) {
+                std::string rwhere = fmt::format("{}: key 'schema_registry.{}'", at(file, rn), rk.str());
+                if (std::find(std::begin(known), std::end(known), rk.str()) == std::end(known))
+                    return fail(Exit::usage, "{}: unknown (known: url, user, password, ca_file, cert_file, key_file)", rwhere);
+                auto text = scalar_text(rn, rwhere);
+                if (!text) return std::unexpected(text.error());
+                auto expanded = expand_env(*text, env, rwhere);
+                if (!expanded) return std::unexpected(expanded.error());
+                out.registry[std::string(rk.str())] = Value{*expanded, Origin::file, source};
+            }
+            continue;
+        }
         auto text = scalar_text(node, where);
         if (!text) return std::unexpected(text.error());
         auto expanded = expand_env(*text, env, where);
@@ -185,7 +203,7 @@ Result<FileProfile> load_profile(const std::string& file, const toml::table& roo
             return fail(Exit::usage,
                         "{}: unknown key '{}' in profile '{}' (known: brokers, security_protocol, "
                         "sasl_mechanism, user, password, ca_file, cert_file, key_file, key_password, "
-                        "client_id, timeout, properties)",
+                        "client_id, timeout, properties, schema_registry)",
                         at(file, node), key, name);
         out.kafka[std::string(match->property)] = Value{*expanded, Origin::file, source};
     }
@@ -263,6 +281,7 @@ Result<Settings> resolve_settings(const SettingsInput& in, const EnvLookup& env)
             auto p = load_profile(file, *root, s.profile.value, env);
             if (!p) return std::unexpected(p.error());
             for (auto& [k, v] : p->kafka) s.kafka[k] = std::move(v);
+            s.registry = std::move(p->registry);
             if (p->timeout) s.timeout_text = *p->timeout;
         }
     } else {

@@ -41,6 +41,9 @@ EnvLookup process_env();
 
 struct Settings {
     std::map<std::string, Value> kafka;  // librdkafka properties, bootstrap.servers included
+    // Schema Registry: url, user, password, ca_file, cert_file, key_file (a profile's
+    // [profiles.NAME.schema_registry] table).
+    std::map<std::string, Value> registry;
     Value profile;                       // empty value: no profile
     Value config_file;                   // empty value: none found
     Value timeout_text;

@@ -1,0 +1,71 @@
+#include "registry/decode_step.hpp"
+
+#include "registry/wire_format.hpp"
+
+namespace kpipe::registry {
+
+Result<const Codecs::Entry*> Codecs::get(int32_t id) {
+    if (auto it = entries_.find(id); it != entries_.end()) return &it->second;
+    Entry e;
+    auto schema = client_.by_id(id);
+    if (!schema) {
+        if (schema.error().code == Exit::connect) return std::unexpected(schema.error());
+        e.error = schema.error();
+    } else {
+        e.tag.type = schema->type;
+        e.tag.id = id;
+        auto subject = client_.subject_of(id);
+        if (!subject) return std::unexpected(subject.error());
+        e.tag.subject = *subject;
+        auto codec = make_codec(*schema, &client_, options_);
+        if (!codec) {
+            if (codec.error().code == Exit::connect) return std::unexpected(codec.error());
+            e.error = codec.error();
+        } else {
+            e.codec = std::move(*codec);
+        }
+    }
+    return &entries_.emplace(id, std::move(e)).first->second;
+}
+
+Result<bool> DecodeSchemas::apply(Item& item) {
+    if (auto r = decode(item, item.record.key, item.record.key_schema, key_buf_, "key"); !r) return std::unexpected(r.error());
+    if (auto r = decode(item, item.record.value, item.record.value_schema, value_buf_, "value"); !r)
+        return std::unexpected(r.error());
+    return true;
+}
+
+Result<void> DecodeSchemas::decode(Item& item, std::optional<std::string_view>& bytes, const SchemaTag*& tag,
+                                   std::string& buf, std::string_view which) {
+    if (!bytes || tag) return {};
+    auto framed = unframe(*bytes);
+    if (!framed) {
+        if (which == "value" && unframed_++ == 0 && opts_.warn)
+            opts_.warn(fmt::format("{}: the value is not in the Schema Registry wire format: kept as it is (said once; "
+                                   "such values are counted)",
+                                   places_.format(item.pos)));
+        return {};
+    }
+    auto entry = codecs_.get(framed->id);
+    if (!entry) return std::unexpected(entry.error());
+    std::optional<std::string> why;
+    if (!(*entry)->codec) {
+        why = (*entry)->error->message;
+    } else {
+        buf.clear();
+        if (auto r = (*entry)->codec->decode(framed->payload, buf); !r) why = fmt::format("schema id {}: {}", framed->id, r.error().message);
+    }
+    if (why) {
+        if (opts_.strict) return fail(Exit::data, "{}: {}", which, *why);
+        ++undecoded_;
+        if (opts_.warn)
+            opts_.warn(fmt::format("{}: {} kept undecoded: {}", places_.format(item.pos), which, *why));
+        return {};
+    }
+    bytes = buf;
+    tag = &(*entry)->tag;
+    item.envelope = {};
+    return {};
+}
+
+}  // namespace kpipe::registry
