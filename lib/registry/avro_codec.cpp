@@ -17,7 +17,7 @@ namespace kpipe::registry {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string libavro_error() {
     std::string e = avro_strerror();

@@ -20,7 +20,7 @@ bool AvroNode::nullable() const {
     return std::any_of(children.begin(), children.end(), [](const AvroNode* c) { return c->kind == Kind::null; });
 }
 
-bool AvroNode::accepts(const json& j, bool loose) const {
+bool AvroNode::accepts(const nlohmann::ordered_json& j, bool loose) const {
     switch (kind) {
         case Kind::null: return j.is_null();
         case Kind::boolean: return j.is_boolean();

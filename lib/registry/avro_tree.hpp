@@ -28,7 +28,7 @@ struct AvroNode {
     bool nullable() const;  // null, or a union with a null branch
     // Whether a plain JSON value is of this type: strictly of its own kind, or (loose) one
     // it can take (a number for a double or decimal, a string for bytes).
-    bool accepts(const nlohmann::json& j, bool loose) const;
+    bool accepts(const nlohmann::ordered_json& j, bool loose) const;
 };
 
 class AvroTree {

@@ -138,17 +138,20 @@ Result<Schema> Client::by_id(int32_t id) {
     return s;
 }
 
-Result<std::string> Client::subject_of(int32_t id) {
+Result<std::vector<std::string>> Client::subjects_of(int32_t id) {
     if (auto it = subjects_.find(id); it != subjects_.end()) return it->second;
     auto r = request(fmt::format("/schemas/ids/{}/versions", id), nullptr);
     if (!r) return std::unexpected(r.error());
-    std::string subject;
+    std::vector<std::string> subjects;
     if (r->status == 200) {
         auto j = nlohmann::json::parse(r->body, nullptr, false);
-        if (j.is_array() && !j.empty() && j[0].is_object()) subject = j[0].value("subject", std::string());
+        if (j.is_array())
+            for (const auto& v : j)
+                if (v.is_object() && v.contains("subject") && v["subject"].is_string())
+                    subjects.push_back(v["subject"].get<std::string>());
     }
-    subjects_[id] = subject;
-    return subject;
+    subjects_[id] = subjects;
+    return subjects;
 }
 
 Result<Schema> Client::version(const std::string& subject, const std::string& version) {

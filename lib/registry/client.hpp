@@ -44,8 +44,9 @@ public:
     Result<void> check();
     // An unknown id is Exit::not_found.
     Result<Schema> by_id(int32_t id);
-    // The first subject the schema is registered under; empty when the registry says none.
-    Result<std::string> subject_of(int32_t id);
+    // The subjects the schema is registered under (a registry may share one schema
+    // among several); empty when the registry says none.
+    Result<std::vector<std::string>> subjects_of(int32_t id);
     Result<Schema> version(const std::string& subject, const std::string& version);  // "latest" or N
     // Registers `s` (text, type, references) under `subject`; the id the registry gives.
     Result<int32_t> register_schema(const std::string& subject, const Schema& s);
@@ -63,7 +64,7 @@ private:
     Config config_;
     void* curl_ = nullptr;
     std::map<int32_t, Schema> by_id_;
-    std::map<int32_t, std::string> subjects_;
+    std::map<int32_t, std::vector<std::string>> subjects_;
     std::map<std::string, Schema> versions_;
 };
 

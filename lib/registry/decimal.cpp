@@ -125,7 +125,7 @@ std::expected<std::string, std::string> decimal_bytes(std::string_view text, int
     return std::string(mag.begin(), mag.end());
 }
 
-std::expected<std::string, std::string> decimal_from_json(const nlohmann::json& j, int scale, size_t fixed_size) {
+std::expected<std::string, std::string> decimal_from_json(const nlohmann::ordered_json& j, int scale, size_t fixed_size) {
     if (j.is_string()) return decimal_bytes(j.get_ref<const std::string&>(), scale, fixed_size);
     if (j.is_number_integer()) return decimal_bytes(j.dump(), scale, fixed_size);
     if (j.is_number_float()) return decimal_bytes(fmt::format("{}", j.get<double>()), scale, fixed_size);

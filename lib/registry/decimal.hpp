@@ -16,6 +16,6 @@ void append_decimal_json(std::string& out, std::string_view bytes, int scale);
 // shortest form, or exactly `fixed_size` bytes when that is not 0. The error says why not.
 std::expected<std::string, std::string> decimal_bytes(std::string_view text, int scale, size_t fixed_size);
 // The same for a JSON number or string.
-std::expected<std::string, std::string> decimal_from_json(const nlohmann::json& j, int scale, size_t fixed_size);
+std::expected<std::string, std::string> decimal_from_json(const nlohmann::ordered_json& j, int scale, size_t fixed_size);
 
 }  // namespace kpipe::registry

@@ -1,10 +1,22 @@
 #include "registry/decode_step.hpp"
 
+#include <algorithm>
+
 #include "registry/wire_format.hpp"
 
 namespace kpipe::registry {
 
-Result<const Codecs::Entry*> Codecs::get(int32_t id) {
+const SchemaTag& Codecs::Entry::tag_for(std::string_view topic, std::string_view which) {
+    if (subjects.size() < 2) return tag;
+    std::string subject = fmt::format("{}-{}", topic, which);
+    if (auto it = by_subject_.find(subject); it != by_subject_.end()) return it->second;
+    if (std::find(subjects.begin(), subjects.end(), subject) == subjects.end()) return tag;
+    SchemaTag t = tag;
+    t.subject = subject;
+    return by_subject_.emplace(subject, std::move(t)).first->second;
+}
+
+Result<Codecs::Entry*> Codecs::get(int32_t id) {
     if (auto it = entries_.find(id); it != entries_.end()) return &it->second;
     Entry e;
     auto schema = client_.by_id(id);
@@ -14,9 +26,10 @@ Result<const Codecs::Entry*> Codecs::get(int32_t id) {
     } else {
         e.tag.type = schema->type;
         e.tag.id = id;
-        auto subject = client_.subject_of(id);
-        if (!subject) return std::unexpected(subject.error());
-        e.tag.subject = *subject;
+        auto subjects = client_.subjects_of(id);
+        if (!subjects) return std::unexpected(subjects.error());
+        e.subjects = std::move(*subjects);
+        if (!e.subjects.empty()) e.tag.subject = e.subjects.front();
         auto codec = make_codec(*schema, &client_, options_);
         if (!codec) {
             if (codec.error().code == Exit::connect) return std::unexpected(codec.error());
@@ -63,7 +76,7 @@ Result<void> DecodeSchemas::decode(Item& item, std::optional<std::string_view>& 
         return {};
     }
     bytes = buf;
-    tag = &(*entry)->tag;
+    tag = &(*entry)->tag_for(item.record.topic, which);
     item.envelope = {};
     return {};
 }

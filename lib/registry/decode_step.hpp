@@ -28,11 +28,18 @@ public:
     Codecs(Client& client, CodecOptions o) : client_(client), options_(o) {}
     struct Entry {
         std::unique_ptr<Codec> codec;
-        SchemaTag tag;
+        SchemaTag tag;                 // with the first subject
+        std::vector<std::string> subjects;
         std::optional<Error> error;  // why there is no codec
+        // A schema under several subjects: the tag naming TOPIC-key or TOPIC-value when
+        // that is one of them (TopicNameStrategy), else `tag`.
+        const SchemaTag& tag_for(std::string_view topic, std::string_view which);
+
+    private:
+        std::map<std::string, SchemaTag, std::less<>> by_subject_;
     };
     // Exit::connect errors (the registry went away) are returned, not kept.
-    Result<const Entry*> get(int32_t id);
+    Result<Entry*> get(int32_t id);
     Client& client() { return client_; }
 
 private:

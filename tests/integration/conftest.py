@@ -19,6 +19,11 @@ Fixtures:
     read_topic  read_topic(name) -> [Record(partition, offset, key, value,
                 headers, timestamp)] read by an independent consumer
 
+Schema Registry (test_registry.py):
+    schema_registry  base URL of a real Apicurio Registry's Confluent API:
+                     KPIPE_SCHEMA_REGISTRY, else one started by
+                     scripts/schema-registry-local for the session (stopped at its end)
+
 Fault injection (tests marked `fault`, run last; each cluster is started on first
 use in a state dir of its own next to scripts/kafka-local's, and stopped at the end
 of the session; it cannot start: the test fails):
@@ -144,6 +149,25 @@ def read_topic(brokers: str):
         return kafkautil.read_all(brokers, name, timeout=timeout, **kwargs)
 
     return _read
+
+
+@pytest.fixture(scope="session")
+def schema_registry() -> str:
+    """A real registry: KPIPE_SCHEMA_REGISTRY, else scripts/schema-registry-local's."""
+    if os.environ.get("KPIPE_SCHEMA_REGISTRY"):
+        yield os.environ["KPIPE_SCHEMA_REGISTRY"]
+        return
+    script = str(kafkautil.REPO_ROOT / "scripts" / "schema-registry-local")
+    running = subprocess.run([script, "status"], capture_output=True).returncode == 0
+    if not running:
+        started = subprocess.run([script, "start"], capture_output=True, text=True, timeout=300)
+        if started.returncode != 0:
+            pytest.fail(f"cannot start the schema registry: {started.stderr}", pytrace=False)
+    env = subprocess.run([script, "env"], capture_output=True, text=True, check=True).stdout
+    url = env.strip().split("=", 1)[1]
+    yield url
+    if not running:
+        subprocess.run([script, "stop"], capture_output=True, timeout=60)
 
 
 def _own_cluster(name: str, nodes: int):
