@@ -47,6 +47,10 @@ void append_schema_tag(std::string& out, std::string_view name, const SchemaTag&
     }
     out += ",\"id\":";
     append_int(out, t.id);
+    if (!t.message.empty()) {
+        out += ",\"message\":";
+        append_json_string(out, t.message);
+    }
     out += '}';
 }
 
@@ -212,6 +216,9 @@ Result<SchemaTag> read_schema_tag(simdjson::ondemand::value v) {
         } else if (k == "subject") {
             if (fv.get_string().get(s)) return bad();
             t.subject = s;
+        } else if (k == "message") {
+            if (fv.get_string().get(s)) return bad();
+            t.message = s;
         } else if (k == "id") {
             int64_t id = 0;
             if (fv.get_int64().get(id) || id < 0 || id > INT32_MAX) return bad();

@@ -17,11 +17,13 @@ struct TopicPartition {
 enum class TimestampType { none, create, log_append };
 
 // What a payload in the Schema Registry wire format was encoded with: "avro",
-// "protobuf" or "json" (JSON Schema), the subject when known, the registry's schema id.
+// "protobuf" or "json" (JSON Schema), the subject when known, the registry's schema id,
+// and for Protobuf the message's full name.
 struct SchemaTag {
     std::string type;
     std::string subject;
     int32_t id = -1;
+    std::string message;
     bool operator==(const SchemaTag&) const = default;
 };
 

@@ -92,7 +92,8 @@ public:
     AvroCodec(const AvroCodec&) = delete;
     AvroCodec& operator=(const AvroCodec&) = delete;
 
-    Result<void> decode(std::string_view payload, std::string& out) override {
+    Result<void> decode(std::string_view payload, std::string& out, std::string& message) override {
+        message.clear();
         avro_reader_memory_set_source(reader_, payload.data(), static_cast<int64_t>(payload.size()));
         avro_value_reset(&value_);
         if (avro_value_read(reader_, &value_) != 0)
@@ -105,7 +106,8 @@ public:
         return {};
     }
 
-    Result<void> encode(std::string_view text, std::string& out) override {
+    Result<void> encode(std::string_view text, std::string& out, std::string_view message) override {
+        (void)message;
         json j = json::parse(text, nullptr, false);
         if (j.is_discarded()) return fail(Exit::data, "not JSON");
         avro_value_reset(&value_);

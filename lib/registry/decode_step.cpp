@@ -6,14 +6,16 @@
 
 namespace kpipe::registry {
 
-const SchemaTag& Codecs::Entry::tag_for(std::string_view topic, std::string_view which) {
-    if (subjects.size() < 2) return tag;
+const SchemaTag& Codecs::Entry::tag_for(std::string_view topic, std::string_view which, std::string_view message) {
+    if (subjects.size() < 2 && message.empty()) return tag;
     std::string subject = fmt::format("{}-{}", topic, which);
-    if (auto it = by_subject_.find(subject); it != by_subject_.end()) return it->second;
-    if (std::find(subjects.begin(), subjects.end(), subject) == subjects.end()) return tag;
+    if (std::find(subjects.begin(), subjects.end(), subject) == subjects.end()) subject = tag.subject;
+    std::string key = subject + '\n' + std::string(message);
+    if (auto it = by_subject_.find(key); it != by_subject_.end()) return it->second;
     SchemaTag t = tag;
     t.subject = subject;
-    return by_subject_.emplace(subject, std::move(t)).first->second;
+    t.message = message;
+    return by_subject_.emplace(key, std::move(t)).first->second;
 }
 
 Result<Codecs::Entry*> Codecs::get(int32_t id) {
@@ -66,7 +68,7 @@ Result<void> DecodeSchemas::decode(Item& item, std::optional<std::string_view>& 
         why = (*entry)->error->message;
     } else {
         buf.clear();
-        if (auto r = (*entry)->codec->decode(framed->payload, buf); !r) why = fmt::format("schema id {}: {}", framed->id, r.error().message);
+        if (auto r = (*entry)->codec->decode(framed->payload, buf, message_); !r) why = fmt::format("schema id {}: {}", framed->id, r.error().message);
     }
     if (why) {
         if (opts_.strict) return fail(Exit::data, "{}: {}", which, *why);
@@ -76,7 +78,7 @@ Result<void> DecodeSchemas::decode(Item& item, std::optional<std::string_view>& 
         return {};
     }
     bytes = buf;
-    tag = &(*entry)->tag_for(item.record.topic, which);
+    tag = &(*entry)->tag_for(item.record.topic, which, message_);
     item.envelope = {};
     return {};
 }

@@ -32,8 +32,8 @@ public:
         std::vector<std::string> subjects;
         std::optional<Error> error;  // why there is no codec
         // A schema under several subjects: the tag naming TOPIC-key or TOPIC-value when
-        // that is one of them (TopicNameStrategy), else `tag`.
-        const SchemaTag& tag_for(std::string_view topic, std::string_view which);
+        // that is one of them (TopicNameStrategy), else `tag`; with the Protobuf message.
+        const SchemaTag& tag_for(std::string_view topic, std::string_view which, std::string_view message);
 
     private:
         std::map<std::string, SchemaTag, std::less<>> by_subject_;
@@ -64,7 +64,7 @@ private:
     Codecs codecs_;
     DecodeOptions opts_;
     const Places& places_;
-    std::string key_buf_, value_buf_;
+    std::string key_buf_, value_buf_, message_;
     uint64_t unframed_ = 0, undecoded_ = 0;
 };
 

@@ -24,6 +24,7 @@ Result<bool> EncodeSchemas::apply(Item& item) {
 Result<void> EncodeSchemas::encode(std::optional<std::string_view>& bytes, const SchemaTag*& tag,
                                    std::optional<int32_t> fixed, std::string& buf, std::string_view which) {
     std::optional<int32_t> id = tag ? std::optional<int32_t>(tag->id) : fixed;
+    std::string_view message = tag ? std::string_view(tag->message) : std::string_view();
     tag = nullptr;
     if (!id || !bytes) return {};
     if (!codecs_)
@@ -35,13 +36,13 @@ Result<void> EncodeSchemas::encode(std::optional<std::string_view>& bytes, const
     if (!(*entry)->codec) return fail(Exit::data, "{}: {}", which, (*entry)->error->message);
     buf.clear();
     append_frame(buf, *id);
-    auto r = (*entry)->codec->encode(*bytes, buf);
+    auto r = (*entry)->codec->encode(*bytes, buf, message);
     if (!r && r.error().message == "not JSON") {
         // A key taken from a string field (--key) is text: encode it as a JSON string.
         quoted_.clear();
         append_json_string(quoted_, *bytes);
         buf.resize(5);
-        r = (*entry)->codec->encode(quoted_, buf);
+        r = (*entry)->codec->encode(quoted_, buf, message);
     }
     if (!r) return fail(Exit::data, "{}{}", which == "key" ? "key " : "", r.error().message);
     bytes = buf;

@@ -15,13 +15,15 @@ class JsonCodec : public Codec {
 public:
     explicit JsonCodec(std::unique_ptr<SchemaCheck> check) : check_(std::move(check)) {}
 
-    Result<void> decode(std::string_view payload, std::string& out) override {
+    Result<void> decode(std::string_view payload, std::string& out, std::string& message) override {
+        message.clear();
         if (!is_valid_json(parser_, pad_, payload)) return fail(Exit::data, "a JSON Schema record whose payload is not JSON");
         out += payload;
         return {};
     }
 
-    Result<void> encode(std::string_view json, std::string& out) override {
+    Result<void> encode(std::string_view json, std::string& out, std::string_view message) override {
+        (void)message;
         if (auto r = check_->check(json); !r) return r;
         out += json;
         return {};

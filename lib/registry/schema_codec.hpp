@@ -18,11 +18,13 @@ class Codec {
 public:
     virtual ~Codec() = default;
     // Appends the payload as one line of compact JSON (for "json": the payload's own bytes).
-    // A payload the schema cannot read is an Exit::data error.
-    virtual Result<void> decode(std::string_view payload, std::string& out) = 0;
+    // A payload the schema cannot read is an Exit::data error. Protobuf: sets `message`
+    // to the full name of the payload's message type.
+    virtual Result<void> decode(std::string_view payload, std::string& out, std::string& message) = 0;
     // Appends the payload for the JSON value `json`. A value that does not fit is an
-    // Exit::data error naming the field: ".rating: expected int, got string".
-    virtual Result<void> encode(std::string_view json, std::string& out) = 0;
+    // Exit::data error naming the field: ".rating: expected int, got string". Protobuf:
+    // `message` names the message type (empty: the schema's first).
+    virtual Result<void> encode(std::string_view json, std::string& out, std::string_view message) = 0;
 };
 
 // A codec for `s`; `client` fetches referenced schemas (Protobuf imports). A schema

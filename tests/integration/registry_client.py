@@ -9,8 +9,8 @@ a subprocess with that directory on PYTHONPATH, so the other tests keep Debian's
 TYPE is avro, protobuf or json. Values are JSON lines; values JSON cannot carry are
 tagged: {"$decimal": "12.34"}, {"$bytes": "<base64>"}, {"$datetime": "<ISO-8601>"},
 {"$date": "2025-01-02"}, {"$time": "12:00:00.123"}, {"$uuid": "..."}. For protobuf
-the schema file is a JSON FileDescriptorSet-like list of files (see proto_files in
-test_registry.py), the message the last file's first message unless --message.
+the schema file is a FileDescriptorSet made by protoc (--include_imports), for consume
+given as --schema FILE; the message is the last file's first unless --message NAME.
 Prints on stderr and exits 1 on any failure.
 """
 
@@ -67,23 +67,22 @@ def tagged_out(v):
     return v
 
 
-def proto_pool(files):
-    """Message classes from a list of FileDescriptorProto dicts (json_format)."""
-    from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+def proto_pool(path):
+    """The files of a FileDescriptorSet (protoc --include_imports --descriptor_set_out),
+    added to the default pool (the serializer looks imports up there); the last file is
+    the one the messages come from."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from google.protobuf import timestamp_pb2  # noqa: F401 - the well-known types, in the default pool
 
-    pool = descriptor_pool.DescriptorPool()
-    from google.protobuf import timestamp_pb2  # noqa: F401 - well-known types for imports
-
-    for wk in ("google/protobuf/timestamp.proto",):
-        fdp = descriptor_pb2.FileDescriptorProto()
-        descriptor_pool.Default().FindFileByName(wk).CopyToProto(fdp)
-        pool.Add(fdp)
-    last = None
-    for f in files:
-        fdp = json_format.ParseDict(f, descriptor_pb2.FileDescriptorProto())
-        pool.Add(fdp)
-        last = fdp
-    return pool, last, message_factory
+    fds = descriptor_pb2.FileDescriptorSet()
+    fds.ParseFromString(open(path, "rb").read())
+    pool = descriptor_pool.Default()
+    for f in fds.file:
+        try:
+            pool.FindFileByName(f.name)
+        except KeyError:
+            pool.Add(f)
+    return pool, fds.file[-1], message_factory
 
 
 def serializer(kind, schema_text, sr, message=None, conf=None):
@@ -98,7 +97,7 @@ def serializer(kind, schema_text, sr, message=None, conf=None):
         return JSONSerializer(schema_text, sr, conf=conf), None
     from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
 
-    pool, last, factory = proto_pool(json.loads(schema_text))
+    pool, last, factory = proto_pool(schema_text)
     name = message or (last.package + "." if last.package else "") + last.message_type[0].name
     cls = factory.GetMessageClass(pool.FindMessageTypeByName(name))
     return ProtobufSerializer(cls, sr, conf={"use.deprecated.format": False, **conf}), cls
@@ -115,7 +114,7 @@ def deserializer(kind, sr, message=None, schema_text=None):
         return JSONDeserializer(None, schema_registry_client=sr)
     from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
 
-    pool, last, factory = proto_pool(json.loads(schema_text))
+    pool, last, factory = proto_pool(schema_text)
     name = message or (last.package + "." if last.package else "") + last.message_type[0].name
     cls = factory.GetMessageClass(pool.FindMessageTypeByName(name))
     return ProtobufDeserializer(cls, {"use.deprecated.format": False})
@@ -133,7 +132,7 @@ def main(argv):
     if "--message" in argv:
         message = argv[argv.index("--message") + 1]
     if cmd == "produce":
-        schema_text = open(argv[4]).read()
+        schema_text = argv[4] if kind == "protobuf" else open(argv[4]).read()
         ser, cls = serializer(kind, schema_text, sr, message)
         p = Producer({"bootstrap.servers": brokers})
         for line in sys.stdin:
@@ -150,7 +149,7 @@ def main(argv):
         return
     if cmd == "consume":
         count = int(argv[4])
-        schema_text = open(argv[argv.index("--schema") + 1]).read() if "--schema" in argv else None
+        schema_text = argv[argv.index("--schema") + 1] if "--schema" in argv else None
         de = deserializer(kind, sr, message, schema_text)
         c = Consumer({"bootstrap.servers": brokers, "group.id": "registry-client-" + uuid.uuid4().hex,
                       "auto.offset.reset": "earliest", "enable.auto.commit": False})
