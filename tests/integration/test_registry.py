@@ -502,3 +502,29 @@ def test_protobuf_schema_file_registered_by_kpipe(client, sr_run, topic, tmp_pat
     assert latest.get("schemaType") == "PROTOBUF"
     r = sr_run("consume", t, "-e", "-o", "value")
     assert json.loads(r.stdout) == {"n": "5", "note": "hi"}
+
+
+def test_credentials_from_the_profile_and_wrong_ones(run, topic, tmp_path, auth_registry):
+    t = topic()
+    cfg = tmp_path / "config.toml"
+
+    def profile(password: str) -> list:
+        cfg.write_text(f'[profiles.cloud.schema_registry]\nurl = "{auth_registry}"\nuser = "alice"\n'
+                       f'password = "{password}"\n')
+        return ["--config", cfg, "--profile", "cloud"]
+
+    r = run("produce", t, "--value-schema", write_schema(tmp_path, "c.avsc", CLICK), "--register",
+            *profile("alice-secret"), input=b'{"page": "/a", "rating": 1}\n')
+    assert r.returncode == 0, r.stderr
+    r = run("consume", t, "-e", "-o", "value", *profile("alice-secret"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"page": "/a", "rating": 1, "ref": None}
+    r = run("consume", t, "-e", *profile("wrong"))
+    assert r.returncode == 4
+    assert b"authentication failed (HTTP 401): check the user and password" in r.stderr
+    assert b"wrong" not in r.stderr
+    r = run("consume", t, "-e", "--schema-registry", auth_registry)
+    assert r.returncode == 4
+    # config show names the registry's settings and hides the password.
+    r = run("config", "show", *profile("alice-secret"))
+    assert b"schema_registry.url" in r.stdout and b"alice-secret" not in r.stdout
