@@ -137,6 +137,13 @@ Result<std::string> scalar_text(const toml::node& n, const std::string& where) {
     return fail(Exit::usage, "{}: expected a string, number or boolean", where);
 }
 
+// A scalar's text with ${VAR} references expanded.
+Result<std::string> expanded_text(const toml::node& n, const std::string& where, const EnvLookup& env) {
+    auto text = scalar_text(n, where);
+    if (!text) return text;
+    return expand_env(*text, env, where);
+}
+
 struct FileProfile {
     std::map<std::string, Value> kafka;
     std::map<std::string, Value> registry;
@@ -164,9 +171,7 @@ Result<FileProfile> load_profile(const std::string& file, const toml::table& roo
             if (!props) return fail(Exit::usage, "{}: expected a table of librdkafka properties", where);
             for (const auto& [pk, pn] : *props) {
                 std::string pwhere = fmt::format("{}: key 'properties.{}'", at(file, pn), pk.str());
-                auto text = scalar_text(pn, pwhere);
-                if (!text) return std::unexpected(text.error());
-                auto expanded = expand_env(*text, env, pwhere);
+                auto expanded = expanded_text(pn, pwhere, env);
                 if (!expanded) return std::unexpected(expanded.error());
                 out.kafka[std::string(pk.str())] = Value{*expanded, Origin::file, source};
             }
@@ -180,17 +185,13 @@ Result<FileProfile> load_profile(const std::string& file, const toml::table& roo
                 std::string rwhere = fmt::format("{}: key 'schema_registry.{}'", at(file, rn), rk.str());
                 if (std::find(std::begin(known), std::end(known), rk.str()) == std::end(known))
                     return fail(Exit::usage, "{}: unknown (known: url, user, password, ca_file, cert_file, key_file)", rwhere);
-                auto text = scalar_text(rn, rwhere);
-                if (!text) return std::unexpected(text.error());
-                auto expanded = expand_env(*text, env, rwhere);
+                auto expanded = expanded_text(rn, rwhere, env);
                 if (!expanded) return std::unexpected(expanded.error());
                 out.registry[std::string(rk.str())] = Value{*expanded, Origin::file, source};
             }
             continue;
         }
-        auto text = scalar_text(node, where);
-        if (!text) return std::unexpected(text.error());
-        auto expanded = expand_env(*text, env, where);
+        auto expanded = expanded_text(node, where, env);
         if (!expanded) return std::unexpected(expanded.error());
         if (key == "timeout") {
             out.timeout = Value{*expanded, Origin::file, source};
