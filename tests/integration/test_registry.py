@@ -528,3 +528,23 @@ def test_credentials_from_the_profile_and_wrong_ones(run, topic, tmp_path, auth_
     # config show names the registry's settings and hides the password.
     r = run("config", "show", *profile("alice-secret"))
     assert b"schema_registry.url" in r.stdout and b"alice-secret" not in r.stdout
+
+
+def test_keys_are_encoded_and_decoded_too(sr_run, topic, schema_registry, read_topic, tmp_path):
+    t = topic()
+    register(schema_registry, f"{t}-key", "{\"type\": \"string\"}")
+    register(schema_registry, f"{t}-value", CLICK)
+    r = sr_run("produce", t, "--key", ".page", "--key-schema", f"{t}-key", "--value-schema", f"{t}-value",
+               input=b'{"page": "/a", "rating": 1}\n')
+    assert r.returncode == 0, r.stderr
+    [rec] = read_topic(t)
+    assert rec.key[:1] == b"\x00" and rec.key.endswith(b"\x04/a")
+    r = sr_run("consume", t, "-e")
+    [env] = envelopes(r.stdout)
+    assert env["key"] == "/a"
+    assert env["key_schema"]["subject"] == f"{t}-key"
+    assert env["value"] == {"page": "/a", "rating": 1, "ref": None}
+    # --decode none shows the bytes.
+    r = sr_run("consume", t, "-e", "--decode", "none")
+    [env] = envelopes(r.stdout)
+    assert "value_schema" not in env and "key_schema" not in env
