@@ -1,7 +1,9 @@
 // How subcommands plug into main: each cmd/X.cpp registers its CLI11 subcommand(s)
 // with a run function; main resolves the settings and calls the one that was parsed.
 #pragma once
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -136,6 +138,16 @@ bool print_stdout(std::string_view text);
 
 // Prints the error(s) of a finished run, one line each, and returns its exit code.
 Exit conclude(const Outcome& outcome);
+
+// Numeric options, checked before CLI11 converts them, with plain messages
+// ("--count: must be 0 or more, got -1") instead of CLI11's range dumps.
+CLI::Validator whole_number_check(int64_t min, int64_t max);
+template <class T>
+CLI::Validator whole_number(T min, T max = std::numeric_limits<T>::max()) {
+    return whole_number_check(min, max);
+}
+// A finite number above zero.
+CLI::Validator positive_number();
 
 // Every subcommand registers itself here.
 void register_topics(CLI::App& app, Commands& out);

@@ -140,7 +140,7 @@ void register_consume(CLI::App& app, Commands& out) {
     c->add_option("--until", o->until, "Stop before this offset (exclusive), per partition")->type_name("SPEC");
     c->add_option("-p,--partition", o->partitions, "Only these partitions, e.g. 0,2,5-7 (not with -g)")
         ->type_name("LIST");
-    c->add_option("-n,--count", o->count, "Exit after writing N records")->type_name("N")->check(CLI::NonNegativeNumber);
+    c->add_option("-n,--count", o->count, "Exit after writing N records")->type_name("N")->check(whole_number<int64_t>(0));
     c->add_flag("-e,--exit-at-end", o->exit_at_end,
                 "Exit 0 once every assigned partition reaches the end it had when reading started (also with "
                 "compaction gaps, transactions and -g)");

@@ -1,5 +1,8 @@
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
+
 #include "command.hpp"
 #include "output.hpp"
 
@@ -75,14 +78,17 @@ void add_count_options(CLI::App& app, CountFlags& f) {
     app.add_option("--avg", f.avg, "With --count-by: also the average")->type_name("PATH")->group(g);
     app.add_option("--min", f.min, "With --count-by: also the minimum")->type_name("PATH")->group(g);
     app.add_option("--max", f.max, "With --count-by: also the maximum")->type_name("PATH")->group(g);
-    app.add_option("--top", f.top, "With --count-by: show the N largest counts")->type_name("N")->group(g);
+    app.add_option("--top", f.top, "With --count-by: show the N largest counts")
+        ->check(whole_number<int64_t>(0))
+        ->type_name("N")
+        ->group(g);
     app.add_option("--window", f.window,
                    "With --count-by: count per tumbling window of record time, e.g. 1m (default: totals since the start)")
         ->type_name("DURATION")
         ->group(g);
     app.add_option("--max-keys", f.max_keys,
                    "With --count-by: keep at most N distinct keys per window; the rest count as (other) (default 1000000)")
-        ->check(CLI::PositiveNumber)
+        ->check(whole_number<int64_t>(1))
         ->type_name("N")
         ->group(g);
 }
@@ -265,6 +271,43 @@ Exit conclude(const Outcome& outcome) {
     if (outcome.error) fmt::print(stderr, "kpipe: {}\n", outcome.error->message);
     if (outcome.after) fmt::print(stderr, "kpipe: {}\n", outcome.after->message);
     return exit_code(outcome);
+}
+
+CLI::Validator whole_number_check(int64_t min, int64_t max) {
+    const bool open_ended = max >= std::numeric_limits<int32_t>::max();  // the type's limit, not a chosen one
+    std::string desc = !open_ended ? fmt::format("{}-{}", min, max)
+                       : min == 0  ? "NONNEGATIVE"
+                       : min == 1  ? "POSITIVE"
+                                   : fmt::format("{}+", min);
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            int64_t v = 0;
+            const char* end = text.data() + text.size();
+            auto [p, ec] = std::from_chars(text.data(), end, v);
+            if (text.empty() || p != end || (ec != std::errc() && ec != std::errc::result_out_of_range))
+                return fmt::format("expected a whole number, got {}", text);
+            bool beyond_int64 = ec == std::errc::result_out_of_range;
+            bool below = beyond_int64 ? text.front() == '-' : v < min;
+            bool above = beyond_int64 ? text.front() != '-' : v > max;
+            if (!below && !above) return {};
+            if (!open_ended) return fmt::format("must be from {} to {}, got {}", min, max, text);
+            return below ? fmt::format("must be {} or more, got {}", min, text)
+                         : fmt::format("must be at most {}, got {}", max, text);
+        },
+        desc);
+}
+
+CLI::Validator positive_number() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            double v = 0;
+            const char* end = text.data() + text.size();
+            auto [p, ec] = std::from_chars(text.data(), end, v);
+            if (text.empty() || p != end || ec != std::errc() || !std::isfinite(v))
+                return fmt::format("expected a number, got {}", text);
+            return v > 0 ? std::string() : fmt::format("must be more than 0, got {}", text);
+        },
+        "POSITIVE");
 }
 
 }  // namespace kpipe::cli

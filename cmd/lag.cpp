@@ -179,6 +179,7 @@ std::string render(const std::vector<GroupView>& views, const Style& st, bool wi
 // Exit code for a sample: missing groups, then thresholds; offenders listed on stderr.
 Exit check(const kafka::LagSnapshot& snap, const lag::Limits& limits, const Settings& s, bool watching) {
     for (const auto& g : snap.missing) fmt::print(stderr, "kpipe: consumer group '{}' does not exist\n", g);
+    for (const auto& n : snap.nodes_down) fmt::print(stderr, "kpipe: warning: {}\n", n);
     if (!snap.missing.empty()) return Exit::not_found;
     auto bad = lag::offenders(snap.groups, limits);
     for (const auto& b : bad) {
@@ -294,15 +295,15 @@ void register_lag(CLI::App& app, Commands& out) {
         ->default_str("2s")
         ->type_name("INTERVAL");
     lag->add_option("--count", o->count, "With --watch: stop after N samples")
-        ->check(CLI::PositiveNumber)
+        ->check(whole_number(1))
         ->type_name("N");
     lag->add_option("--window", o->window,
                     "With --watch: samples kept per group for rates and status; WARN and STALL need a full window "
                     "(default 10)")
-        ->check(CLI::Range(2, 1000))
+        ->check(whole_number(2, 1000))
         ->type_name("N");
     lag->add_option("--max-lag", o->max_lag, "Exit 6 when a partition's lag exceeds N records")
-        ->check(CLI::NonNegativeNumber)
+        ->check(whole_number<int64_t>(0))
         ->type_name("N");
     lag->add_option("--max-time-lag", o->max_time_lag, "Exit 6 when a partition's time lag exceeds DURATION (e.g. 5m)")
         ->type_name("DURATION");

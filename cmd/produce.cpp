@@ -166,7 +166,7 @@ void register_produce(CLI::App& app, Commands& out) {
     cmd->add_option("-H,--header", o->headers, "Add header name=value to every record (repeatable)")
         ->type_name("NAME=VALUE");
     cmd->add_option("-p,--partition", o->partition, "Send every record to this partition")
-        ->check(CLI::NonNegativeNumber)
+        ->check(whole_number<int32_t>(0))
         ->type_name("N");
     cmd->add_flag("--ignore-partition", o->ignore_partition,
                   "With --format envelope: let the partitioner choose instead of the envelope's partition");
@@ -191,7 +191,7 @@ void register_produce(CLI::App& app, Commands& out) {
         ->type_name("DURATION")
         ->group(t);
     cmd->add_option("--batch-size", o->batch_size, "Largest batch in bytes (batch.size; default 1000000)")
-        ->check(CLI::PositiveNumber)
+        ->check(whole_number<int64_t>(1))
         ->type_name("BYTES")
         ->group(t);
     cmd->add_option("--delivery-timeout", o->delivery_timeout,
@@ -199,7 +199,7 @@ void register_produce(CLI::App& app, Commands& out) {
         ->type_name("DURATION")
         ->group(t);
     cmd->add_option("--rate", o->rate, "Send at most N records per second")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number())
         ->type_name("N")
         ->group(t);
     out.push_back({cmd, [o](const Settings& s) { return run_produce(s, *o); }});

@@ -1,9 +1,10 @@
 // kpipe replay: re-send recorded (envelope files) or past (topic windows) records into a
 // topic, exactly as they were, at their own pace or faster, resumable with a checkpoint.
 // Sources: lib/line_source, lib/topic_source, merged by time in lib/merge_source; steps:
-// lib/where, lib/record_steps; pacers: lib/pacers; writer: lib/topic_writer (or
+// lib/where, lib/map_step, lib/schema_check, lib/record_steps; pacers: lib/pacers; writer:
+// lib/topic_writer (behind lib/dead_letter with --dead-letter), or
 // lib/dry_run). With --group: rewinds a consumer group instead (lib/rewind).
-#include <unistd.h>
+#include <set>
 
 #include "checkpoint.hpp"
 #include "command.hpp"
@@ -18,7 +19,6 @@
 #include "timestamp.hpp"
 #include "topic_source.hpp"
 #include "topic_writer.hpp"
-#include "where.hpp"
 
 namespace kpipe::cli {
 namespace {
@@ -36,7 +36,8 @@ struct ReplayOptions {
     TimestampRule timestamp = TimestampRule::keep;
     std::vector<std::string> headers;
     bool header_origin = false;
-    std::string where;
+    JqOptions jq;
+    SchemaFlags schema;
     bool dry_run = false;
     bool allow_loop = false;
     std::string checkpoint;
@@ -83,27 +84,40 @@ Settings target_settings(const Settings& s, const SettingsInput& in, const Repla
     return value_or_throw(resolve_settings(t, env));
 }
 
+// What a checkpoint is of: the sources, their window and the target.
 std::string fingerprint(const ReplayOptions& o) {
     std::string f;
     for (const auto& s : o.sources) f += s + " ";
+    if (!o.from.empty()) f += "--from " + o.from + " ";
+    if (!o.until.empty()) f += "--until " + o.until + " ";
     return f + "-> " + o.to + (o.to_profile.empty() ? "" : " (" + o.to_profile + ")");
+}
+
+[[noreturn]] void refuse_loop(const std::string& topic) {
+    throw Failure{{Exit::usage, fmt::format("topic:{} is the target itself: replaying a topic into itself doubles "
+                                            "it (--allow-loop to do it anyway)", topic)}};
 }
 
 struct Sources {
     std::vector<std::unique_ptr<Source>> all;
-    std::vector<std::string> topics;
-    bool multi_partition = false;
+    std::vector<TopicSource*> topics;
+    bool multi_lane = false;  // some source has several ordered streams (partitions)
 };
 
-Sources open_sources(const Settings& s, const ReplayOptions& o, const CheckpointState& resume, Places& places,
-                     Cancel cancel) {
+// `same_cluster`: the target is on the sources' cluster (a topic there may be the target).
+Sources open_sources(const Settings& s, const ReplayOptions& o, bool same_cluster, uint64_t max_record,
+                     const CheckpointState& resume, Places& places, Cancel cancel) {
     Sources out;
     OffsetPlan plan = value_or_throw(parse_offset_plan(o.from, o.until, now_ms()));
+    bool loop_ok = o.allow_loop || o.dry_run || !same_cluster;
+    std::set<std::string> seen;
     for (const auto& spec : o.sources) {
+        if (!seen.insert(spec).second) throw Failure{{Exit::usage, fmt::format("source {} is given twice", spec)}};
         if (!spec.starts_with(topic_prefix)) {
             LineOptions l;
             l.files = {spec};
             l.format = LineFormat::envelope;
+            l.max_record = max_record;
             l.resume = resume.lines;
             l.cancel = cancel;
             auto src = std::make_unique<LineSource>(std::move(l), places);
@@ -113,20 +127,21 @@ Sources open_sources(const Settings& s, const ReplayOptions& o, const Checkpoint
         }
         std::string name = spec.substr(topic_prefix.size());
         if (name.empty()) throw Failure{{Exit::usage, "topic: needs a topic name, e.g. topic:clickstream"}};
-        if (name == o.to && o.to_profile.empty() && !o.allow_loop && !o.dry_run)
-            throw Failure{{Exit::usage, fmt::format("replaying topic '{}' into itself never ends (--allow-loop to do "
-                                                    "it anyway)", name)}};
+        if (name == o.to && !loop_ok) refuse_loop(name);
         TopicSourceOptions t;
         t.topics = {name};
         t.plan = plan;
         t.from_given = !o.from.empty();
-        t.exit_at_end = !plan.bounded();  // a replay ends: at --until, else where the topic ended at the start
+        t.exit_at_end = true;  // a replay ends: at --until, or where the topic ended when it started
         t.resume = resume.offsets;
+        t.ends = resume.ends;
         t.report_outages = is_terminal(stderr) || s.verbosity >= 1;
         t.cancel = cancel;
         auto src = value_or_throw(TopicSource::open(s, std::move(t), places));
-        out.multi_partition = out.multi_partition || src->lanes().size() > 1;
-        out.topics.push_back(name);
+        for (const auto& w : src->windows())
+            if (w.tp.topic == o.to && !loop_ok) refuse_loop(spec.substr(topic_prefix.size()));  // a regex
+        out.multi_lane = out.multi_lane || src->lanes().size() > 1;
+        out.topics.push_back(src.get());
         out.all.push_back(std::move(src));
     }
     if (out.topics.empty() && (!o.from.empty() || !o.until.empty()))
@@ -137,6 +152,7 @@ Sources open_sources(const Settings& s, const ReplayOptions& o, const Checkpoint
 TopicWriterOptions writer_options(const ReplayOptions& o, Cancel cancel) {
     TopicWriterOptions w;
     w.topic = o.to;
+    w.stamp_now = o.timestamp == TimestampRule::now;  // after pacing: the records paced by their own
     if (o.partition == "key") w.keep_partition = false;
     else if (o.partition != "keep") {
         char* end = nullptr;
@@ -176,8 +192,8 @@ Exit run_rewind(const Settings& s, const ReplayOptions& o) {
     auto admin = value_or_throw(kafka::Client::create(s, kafka::Role::admin));
     RewindPlan rewind = value_or_throw(plan_rewind(admin, o.group, o.topic, parts, plan));
     auto applied = o.execute ? apply_rewind(admin, rewind) : Result<void>{};
-    bool executed = o.execute && applied;
-    print_stdout(o.format == Format::json ? rewind_json(rewind, executed) : rewind_table(rewind, executed));
+    RewindDone done = !o.execute ? RewindDone::shown : applied ? RewindDone::applied : RewindDone::refused;
+    print_stdout(o.format == Format::json ? rewind_json(rewind, done) : rewind_table(rewind, done));
     ok_or_throw(std::move(applied));
     return Exit::ok;
 }
@@ -186,41 +202,68 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
     if (!o.group.empty()) return run_rewind(s, o);
     if (o.sources.empty()) throw Failure{{Exit::usage, "replay: give sources (files, topic:NAME), or --group"}};
     if (o.to.empty()) throw Failure{{Exit::usage, "replay: --to TOPIC is required"}};
+    if (!o.topic.empty() || !o.partitions.empty() || o.execute)
+        throw Failure{{Exit::usage, "--topic, --partitions and --execute go with --group (a rewind)"}};
+    if (o.format == Format::json && !o.dry_run)
+        throw Failure{{Exit::usage, "-o json is for --dry-run and --group (a replay reports on stderr)"}};
     double speed = parse_speed(o.speed);
     std::optional<Millis> max_gap;
-    if (!o.max_gap.empty()) max_gap = value_or_throw(parse_duration(o.max_gap));
+    if (!o.max_gap.empty()) {
+        if (speed == 0) throw Failure{{Exit::usage, "--max-gap shortens waits at a --speed: give one, e.g. --speed 1x"}};
+        max_gap = value_or_throw(parse_duration(o.max_gap));
+    }
 
     SignalGuard guard;
     Cancel cancel = SignalGuard::cancel();
     Settings target = target_settings(s, in, o);
-    CheckpointState resume{fingerprint(o), {}, {}};
+    CheckpointState resume{fingerprint(o), {}, {}, {}};
     if (!o.checkpoint.empty()) resume = value_or_throw(load_checkpoint(o.checkpoint, fingerprint(o)));
 
     Places places;
-    auto writer = value_or_throw(TopicWriter::open(target, writer_options(o, cancel), places));
-    Sources sources = open_sources(s, o, resume, places, cancel);
+    TopicWriterOptions wo = writer_options(o, cancel);
+    if (o.dry_run) wo.failed_path.clear();  // a dry run writes no file
+    auto writer = value_or_throw(TopicWriter::open(target, wo, places));
+    bool same_cluster = o.to_profile.empty() || target.brokers() == s.brokers();
+    Sources sources = open_sources(s, o, same_cluster, writer->max_record(), resume, places, cancel);
     ok_or_throw(writer->check_topic());
 
+    // Merged by time when there are several, or when one topic's partitions must be paced
+    // (or shifted) as one stream.
     std::unique_ptr<Source> merged;
     Source* source = sources.all.front().get();
-    if (sources.all.size() > 1 || (speed > 0 && sources.multi_partition)) {
+    bool one_stream = speed > 0 || o.timestamp == TimestampRule::shift;
+    if (sources.all.size() > 1 || (one_stream && sources.multi_lane)) {
         merged = std::make_unique<MergeSource>(std::move(sources.all));
         source = merged.get();
     }
     std::optional<CheckpointSource> checkpoint;
-    if (!o.checkpoint.empty()) source = &checkpoint.emplace(*source, places, o.checkpoint, resume);
+    if (!o.checkpoint.empty()) {
+        // The window is kept from the first run: the partitions not finished yet start
+        // where they started then and end where they ended then.
+        for (const TopicSource* t : sources.topics)
+            for (const auto& w : t->windows())
+                if (!resume.offsets.contains(w.tp)) {
+                    resume.offsets[w.tp] = w.start;
+                    resume.ends[w.tp] = w.end;
+                }
+        source = &checkpoint.emplace(*source, places, o.checkpoint, resume);
+        if (!o.dry_run) ok_or_throw(checkpoint->save());
+    }
 
-    std::optional<Where> where;
-    if (!o.where.empty()) where.emplace(value_or_throw(Where::compile(o.where, "--where", {})));
-    RewriteTimestamps timestamps(o.timestamp);
+    JqSteps jq(o.jq, {}, JqInput::envelope, MapOutput::envelope);
+    SchemaFlags schema = o.schema;
+    if (o.dry_run) schema.dead_letter.clear();  // a dry run sends nothing, dead letters neither
+    Checks checks(schema, target, places, cancel);
+    ShiftTimestamps shift;
     OriginHeaders origin(places);
     // With a registry, records are decoded for --where and encoded again (with their own
     // schema ids, or --value-schema's) on the way out.
     RegistrySteps registry(o.registry, s, places, true, true, o.to);
     std::vector<Step*> steps;
     registry.add_decode_to(steps);
-    if (where) steps.push_back(&*where);
-    if (o.timestamp != TimestampRule::keep) steps.push_back(&timestamps);
+    jq.add_to(steps);
+    checks.add_to(steps);
+    if (o.timestamp == TimestampRule::shift) steps.push_back(&shift);
     if (o.header_origin) steps.push_back(&origin);
     registry.add_encode_to(steps);
 
@@ -235,20 +278,26 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
     p.cancel = cancel;
 
     if (o.dry_run) {
-        DryRunWriter dry(places, {o.to, writer->partitions(),
-                                  writer_options(o, cancel).partition, o.partition != "key", speed, max_gap, o.rate});
+        DryRunWriter dry(places, {o.to, writer->partitions(), wo.partition, wo.keep_partition, speed, max_gap, o.rate});
         p.pacer = nullptr;
         Outcome outcome = pump(*source, steps, dry, p);
-        if (outcome.stop != Stop::error) print_stdout(dry.report());
+        if (outcome.stop != Stop::error) print_stdout(o.format == Format::json ? dry.report_json() : dry.report());
         return conclude(outcome);
     }
+    auto started = std::chrono::steady_clock::now();
     p.on_tick = [&](const RunStats& st) {
-        std::string behind;
-        if (speed > 0 && own_pace.behind() >= Millis(1000))
-            behind = fmt::format("  behind schedule {}", format_duration(own_pace.behind()));
-        writer->show_progress(st.pulled, behind);
+        std::string more;
+        if (speed > 0) more += fmt::format("  behind schedule {}", format_duration(own_pace.behind()));
+        if (auto done = source->progress(); done && *done > 0.001) {
+            double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            more += fmt::format("  ETA {}", format_duration(Millis(static_cast<int64_t>(secs * (1 - *done) / *done * 1000))));
+        }
+        writer->show_progress(st.pulled, more);
     };
-    Outcome outcome = pump(*source, steps, *writer, p);
+    Writer& out = checks.wrap(*writer);
+    // The pump tells the writer in front; the target's writer says what was delivered.
+    if (source->wants_done()) writer->set_listener(source);
+    Outcome outcome = pump(*source, steps, out, p);
     Exit exit = conclude(outcome);
     if (!s.quiet) {
         std::string line = writer->summary("replay", outcome.stats.pulled, outcome.stats.bad);
@@ -270,13 +319,14 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
                                            "or faster; or rewind a consumer group");
     r->footer(
         "Sources: envelope files as 'kpipe consume' writes them ('-' for stdin), and topic:NAME with --from/--until\n"
-        "(the offsets grammar of consume; without --until a topic is read to where it ended at the start).\n"
-        "Several sources are merged in timestamp order. By default every record goes as it was: key, value,\n"
-        "headers, timestamp, and partition (when the target has it; else the key's partition).\n"
+        "(the offsets grammar of consume; a topic is read up to --until, or to where it ended when the replay started).\n"
+        "Several sources, and a paced topic's partitions, are merged in timestamp order. By default every record goes\n"
+        "as it was: key, value, headers, timestamp, and partition (when the target has it; else the key's partition).\n"
         "Every record is acknowledged or reported with its source position (file:line, topic [p] at offset o)\n"
-        "and kept with --failed; exit 3. --checkpoint FILE makes a replay resumable after Ctrl-C, a crash or kill -9.\n"
+        "and kept with --failed; exit 3. --checkpoint FILE makes a replay resumable after Ctrl-C, a crash or kill -9:\n"
+        "run the same command again; records not delivered are sent again.\n"
         "Rewind: 'kpipe replay --group G --from @-1h [--topic T]' shows the committed offsets the group would get;\n"
-        "--execute sets them (refused while the group has members).\n"
+        "--execute sets them (refused while the group has members). -o json for --dry-run and --group.\n"
         "Examples:\n"
         "  kpipe replay topic:clickstream --from @-2h --until @-1h --to clickstream-debug --speed 1x\n"
         "  kpipe replay recorded.jsonl --to clickstream --speed 10x --max-gap 1s\n"
@@ -293,8 +343,8 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
     r->add_option("--speed", o->speed,
                   "max (default: as fast as possible), or a factor of the records' own pace: 1x, 2x, 0.5x")
         ->type_name("SPEED");
-    r->add_option("--rate", o->rate, "Send at most N records per second")->check(CLI::PositiveNumber)->type_name("N");
-    r->add_option("--max-gap", o->max_gap, "With --speed: wait at most this long between records, e.g. 1s")
+    r->add_option("--rate", o->rate, "Send at most N records per second")->check(positive_number())->type_name("N");
+    r->add_option("--max-gap", o->max_gap, "With --speed: shorten longer silences between records to this, e.g. 1s")
         ->type_name("DURATION");
     r->add_option("--partition", o->partition,
                   "keep (default: the source partition when the target has it, else by key), key (the key's "
@@ -310,19 +360,19 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
     r->add_flag("--header-origin", o->header_origin,
                 "Add headers kpipe.source.topic/partition/offset (or kpipe.source.file/line) naming where each "
                 "record came from");
-    r->add_option("--where", o->where, "Send only records for which this jq expression on the envelope is true")
-        ->type_name("EXPR");
+    add_jq_options(*r, o->jq, "the envelope", "each output is an envelope, the record to send");
+    add_schema_options(*r, o->schema, "each record's value");
     r->add_flag("--dry-run", o->dry_run,
                 "Send nothing; print per source and partition the records, their time span, their target "
                 "partitions, and the duration at the chosen pace");
-    r->add_flag("--allow-loop", o->allow_loop, "Allow replaying a topic into itself (it never ends)");
+    r->add_flag("--allow-loop", o->allow_loop, "Allow replaying a topic into itself (it doubles the topic)");
     r->add_option("--checkpoint", o->checkpoint,
-                  "Record how far each source was acknowledged in FILE; run again with the same arguments to go "
+                  "Record how far each source was delivered in FILE; run again with the same arguments to go "
                   "on after a stop or crash")
         ->type_name("FILE");
     r->add_option("--failed", o->failed_path, "Write every record not delivered to FILE as envelope lines")
         ->type_name("FILE");
-    add_on_error_option(*r, o->on_error, "Bad input line or failing --where");
+    add_on_error_option(*r, o->on_error, "Bad input line, or a record failing --where, --map or --schema");
     add_decode_options(*r, o->registry);
     add_encode_options(*r, o->registry, false);
     r->add_flag("--progress", o->progress, "Show a live counter on stderr (on by default on a terminal)");

@@ -101,7 +101,7 @@ void register_tail(CLI::App& app, Commands& out) {
     t->add_option("topic", o->topics, "Topic names, or regexes starting with ^")->required()->type_name("TOPIC");
     t->add_option("-n,--last", o->last, "First show the last N records of each partition")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(whole_number<int64_t>(0));
     t->add_option("--since", o->since, "First show records from this long ago, e.g. 5m")->type_name("DURATION");
     t->add_option("-p,--partition", o->partitions, "Only these partitions, e.g. 0,2,5-7")->type_name("LIST");
     t->add_flag("--wrap", o->wrap, "On a terminal, show long values whole instead of cutting them");

@@ -1,6 +1,8 @@
 // kpipe topics: list, describe, create, delete, alter, add-partitions.
+#include <algorithm>
 #include <iostream>
 #include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -74,9 +76,15 @@ Exit run_list(const Settings& s, const TopicsOptions& o) {
         auto p = partitions_of(t);
         tps.insert(tps.end(), p.begin(), p.end());
     }
-    auto marks = value_or_throw(kafka::watermarks(client, tps));
+    // A topic deleted since the metadata request is left out: it no longer exists.
+    auto marks = value_or_throw(kafka::watermarks(client, tps, kafka::Missing::skip));
     std::map<std::string, int64_t> messages;
-    for (const auto& w : marks) messages[w.tp.topic] += std::max<int64_t>(0, w.high - w.low);
+    std::set<std::string> gone;
+    for (const auto& w : marks) {
+        if (!w.exists) gone.insert(w.tp.topic);
+        messages[w.tp.topic] += std::max<int64_t>(0, w.high - w.low);
+    }
+    std::erase_if(shown, [&](const kafka::TopicInfo* t) { return gone.contains(t->name); });
 
     if (o.format == Format::json) {
         ordered_json arr = ordered_json::array();
@@ -102,13 +110,43 @@ Exit run_list(const Settings& s, const TopicsOptions& o) {
 Exit run_describe(const Settings& s, const TopicsOptions& o) {
     auto client = value_or_throw(Client::create(s, Role::admin));
     auto info = value_or_throw(client.cluster());
+    struct Found {
+        std::string name;
+        std::vector<kafka::Watermark> marks;
+        std::vector<kafka::ConfigEntry> configs;
+    };
+    std::vector<Found> found;
+    std::vector<std::string> missing;  // named but not there, or deleted while being described
+    for (const auto& name : o.topics) {
+        const auto* t = info.find(name);
+        if (!t) {
+            missing.push_back(name);
+            continue;
+        }
+        auto marks = value_or_throw(kafka::watermarks(client, partitions_of(*t), kafka::Missing::skip));
+        if (!std::all_of(marks.begin(), marks.end(), [](const auto& w) { return w.exists; })) {
+            missing.push_back(name);
+            continue;
+        }
+        auto configs = kafka::describe_topic_config(client, name);
+        if (!configs && configs.error().code == Exit::not_found) {
+            missing.push_back(name);
+            continue;
+        }
+        found.push_back({name, std::move(marks), value_or_throw(std::move(configs))});
+    }
+    // Asking the leaders may have waited for a new one to be elected: show the cluster as it is now.
+    info = value_or_throw(client.cluster());
     ordered_json docs = ordered_json::array();
     std::string text;
     Style style{use_color(s, stdout)};
-    for (const auto& name : o.topics) {
-        const auto& t = require_topic(info, name);
-        auto marks = value_or_throw(kafka::watermarks(client, partitions_of(t)));
-        auto configs = value_or_throw(kafka::describe_topic_config(client, name));
+    for (const auto& [name, marks, configs] : found) {
+        const auto* now = info.find(name);
+        if (!now) {
+            missing.push_back(name);
+            continue;
+        }
+        const auto& t = *now;
         if (o.format == Format::json) {
             ordered_json parts = ordered_json::array();
             for (size_t i = 0; i < t.partitions.size(); ++i) {
@@ -148,7 +186,9 @@ Exit run_describe(const Settings& s, const TopicsOptions& o) {
         text += "\n";
     }
     print_stdout(o.format == Format::json ? docs.dump() + "\n" : text);
-    return Exit::ok;
+    for (const auto& n : info.nodes_down(o.topics)) fmt::print(stderr, "kpipe: warning: {}\n", n);
+    for (const auto& name : missing) fmt::print(stderr, "kpipe: topic '{}' does not exist\n", name);
+    return missing.empty() ? Exit::ok : Exit::not_found;
 }
 
 Exit report(const std::vector<kafka::Outcome>& outcomes, std::string_view verb, const Settings& s,
@@ -261,9 +301,9 @@ void register_topics(CLI::App& app, Commands& out) {
     auto* create = topics->add_subcommand("create", "Create topics");
     create->add_option("topic", o->topics, "Topic names")->required();
     create->add_option("-p,--partitions", o->partitions, "Partition count (default: broker's num.partitions)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(1));
     create->add_option("-r,--replication-factor", o->replication, "Replication factor (default: broker's)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(1));
     create->add_option("-c,--config", o->configs, "Topic config key=value (repeatable)")->type_name("KEY=VALUE");
     create->add_flag("--if-not-exists", o->if_not_exists, "Succeed when a topic already exists");
     bind(create, run_create);
@@ -283,7 +323,7 @@ void register_topics(CLI::App& app, Commands& out) {
 
     auto* addp = topics->add_subcommand("add-partitions", "Grow a topic to a total number of partitions");
     addp->add_option("topic", o->topics, "Topic name")->required()->expected(1);
-    addp->add_option("--total", o->total, "New total partition count")->required()->check(CLI::PositiveNumber);
+    addp->add_option("--total", o->total, "New total partition count")->required()->check(whole_number(1));
     bind(addp, run_add_partitions);
 }
 

@@ -6,7 +6,7 @@ _kpipe_node() {
         "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --where --filter --map --schema --dead-letter --schema-registry --value-schema --key-schema --schema-type --register --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
         "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output -o --format -f --time-format --where --filter --map --schema --dead-letter --schema-registry --decode --avro-json --count-by --sum --avg --min --max --top --window --max-keys --on-error --wait-for-topic --pipe-batch "; positional="topic" ;;
         "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format --where --filter --map --schema --dead-letter --schema-registry --decode --avro-json --count-by --sum --avg --min --max --top --window --max-keys --on-error "; positional="topic" ;;
-        "kpipe replay") words="--help -h --to --to-profile --from --until --speed --rate --max-gap --partition --timestamp --header -H --header-origin --where --dry-run --allow-loop --checkpoint --failed --on-error --schema-registry --decode --avro-json --value-schema --key-schema --schema-type --register --progress --delivery-timeout --compression -z --group -g --topic -t --partitions -p --execute --output -o "; positional="" ;;
+        "kpipe replay") words="--help -h --to --to-profile --from --until --speed --rate --max-gap --partition --timestamp --header -H --header-origin --where --filter --map --schema --dead-letter --dry-run --allow-loop --checkpoint --failed --on-error --schema-registry --decode --avro-json --value-schema --key-schema --schema-type --register --progress --delivery-timeout --compression -z --group -g --topic -t --partitions -p --execute --output -o "; positional="" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
         "kpipe topics describe") words="--help -h --output -o "; positional="topic" ;;
@@ -112,7 +112,10 @@ _kpipe() {
         "kpipe replay:--partition") COMPREPLY=(); return ;;
         "kpipe replay:--timestamp") COMPREPLY=($(compgen -W "keep now shift " -- "$cur")); return ;;
         "kpipe replay:--header"|"kpipe replay:-H") COMPREPLY=(); return ;;
-        "kpipe replay:--where") COMPREPLY=(); return ;;
+        "kpipe replay:--where"|"kpipe replay:--filter") COMPREPLY=(); return ;;
+        "kpipe replay:--map") COMPREPLY=(); return ;;
+        "kpipe replay:--schema") COMPREPLY=(); return ;;
+        "kpipe replay:--dead-letter") COMPREPLY=(); return ;;
         "kpipe replay:--checkpoint") COMPREPLY=(); return ;;
         "kpipe replay:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe replay:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;

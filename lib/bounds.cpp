@@ -1,9 +1,7 @@
 #include "bounds.hpp"
 
-#include <chrono>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "kafka/admin.hpp"
 
@@ -14,18 +12,7 @@ Result<std::vector<Bounds>> resolve_plan(kafka::Client& client, const OffsetPlan
                                          const OffsetSpec& default_start) {
     std::vector<Bounds> out(tps.size());
     if (tps.empty()) return out;
-    // Just after a topic is created or a leader moves, the broker answers "not leader"
-    // for a moment: runtime errors are retried until --timeout.
-    auto deadline = std::chrono::steady_clock::now() + client.settings().timeout;
-    auto retried = [&](auto query) {
-        auto r = query();
-        while (!r && r.error().code == Exit::runtime && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            r = query();
-        }
-        return r;
-    };
-    auto marks = retried([&] { return kafka::watermarks(client, tps); });
+    auto marks = kafka::watermarks(client, tps);
     if (!marks) return std::unexpected(marks.error());
     std::vector<OffsetRange> ranges;
     std::set<int64_t> times;
@@ -38,7 +25,7 @@ Result<std::vector<Bounds>> resolve_plan(kafka::Client& client, const OffsetPlan
     }
     std::map<int64_t, std::vector<int64_t>> at_time;
     for (int64_t t : times) {
-        auto offs = retried([&] { return kafka::offsets_for_times(client, tps, std::vector<int64_t>(tps.size(), t)); });
+        auto offs = kafka::offsets_for_times(client, tps, std::vector<int64_t>(tps.size(), t));
         if (!offs) return std::unexpected(offs.error());
         at_time[t] = std::move(*offs);
     }

@@ -12,6 +12,10 @@
 
 namespace kpipe {
 
+// The partition Java's default partitioner (and kpipe's murmur2_random) gives a key:
+// toPositive(murmur2(key)) % partitions (Kafka's Utils.murmur2).
+int32_t key_partition(std::string_view key, int32_t partitions);
+
 struct DryRunPlan {
     std::string target;
     int32_t target_partitions = 0;
@@ -31,16 +35,28 @@ public:
     Result<State> flush(bool) override { return State::open; }
     void wait(int) override {}
     End finish(bool) override { return {}; }
-    // The report, one table and a few lines.
+    // The report, one table and a few lines; or one JSON document (-o json):
+    //   {"target", "target_partitions", "records", "first", "last", "span_ms", "duration_ms",
+    //    "sources": [{"source", "partition", "records", "bytes", "first", "last", "filtered",
+    //                 "bad", "to": [{"partition", "by_key", "records"}]}]}
+    // (times in epoch ms, null when unknown; a "to" partition null: any, for a null key).
     std::string report() const;
+    std::string report_json() const;
 
 private:
     struct Lane {
         uint64_t records = 0, bytes = 0, skipped = 0, bad = 0;
         int64_t first = -1, last = -1;
-        std::map<std::string, uint64_t> to;  // target partition ("by key") -> records
+        // target partition (-1: any, for a null key) and how ("", " by key") -> records
+        std::map<std::pair<int32_t, std::string_view>, uint64_t> to;
     };
     Lane& lane(const Position& p) { return lanes_[{p.place, p.partition}]; }
+    struct Totals {
+        int64_t first = -1, last = -1;
+        double secs = 0;  // at the chosen pace; 0: as fast as possible
+        std::string how;
+    };
+    Totals totals() const;
     const Places& places_;
     DryRunPlan plan_;
     TimestampPacer pace_;  // at factor 1 over a still clock: the records' own span, gaps capped

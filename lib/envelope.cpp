@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 
 #include "codec.hpp"
 #include "timestamp.hpp"
@@ -11,14 +10,6 @@ namespace kpipe {
 
 namespace {
 
-std::string_view padded(std::string& pad, std::string_view bytes) {
-    if (pad.size() < bytes.size() + simdjson::SIMDJSON_PADDING) pad.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(pad.data(), bytes.data(), bytes.size());
-    return {pad.data(), bytes.size()};
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 std::string_view type_name(TimestampType t) {
     switch (t) {
         case TimestampType::create: return "create";
@@ -26,6 +17,12 @@ std::string_view type_name(TimestampType t) {
         case TimestampType::none: break;
     }
     return "none";
+}
+
+std::optional<TimestampType> timestamp_type_of(std::string_view name) {
+    for (auto t : {TimestampType::create, TimestampType::log_append, TimestampType::none})
+        if (type_name(t) == name) return t;
+    return std::nullopt;
 }
 
 void append_int(std::string& out, int64_t v) {
@@ -54,29 +51,12 @@ void append_schema_tag(std::string& out, std::string_view name, const SchemaTag&
     out += '}';
 }
 
-simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes,
-                                simdjson::dom::element& out) {
-    auto view = padded(pad, bytes);
-    return parser.parse(view.data(), view.size(), false).get(out);
-}
-
-bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes) {
-    simdjson::dom::element e;
-    return parse_json(parser, pad, bytes, e) == simdjson::SUCCESS;
-}
-
-EnvelopeWriter::EnvelopeWriter(EnvelopeOptions o) : opts_(o) {
-    // A payload is embedded one level below the envelope object: embed only what the
-    // reader can take back at its (default) depth limit; deeper payloads go as text.
-    if (parser_.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, simdjson::DEFAULT_MAX_DEPTH - 1))
-        throw std::bad_alloc();
-}
+EnvelopeWriter::EnvelopeWriter(EnvelopeOptions o) : opts_(o) {}
 
 Encoding EnvelopeWriter::classify(std::string_view bytes) {
-    if (!bytes.empty() && !is_space(bytes.front()) && !is_space(bytes.back()) &&
+    if (!bytes.empty() && trim_json_space(bytes).size() == bytes.size() &&
         bytes.find('\n') == std::string_view::npos && bytes.find('\r') == std::string_view::npos &&
-        bytes != "null" &&
-        is_valid_json(parser_, pad_, bytes))
+        bytes != "null" && json_.valid(bytes))
         return Encoding::json;
     return is_utf8(bytes) ? Encoding::text : Encoding::base64;
 }
@@ -177,25 +157,6 @@ Result<std::string> decode_payload(std::string_view name, const Payload& p, simd
     return bad(fmt::format("unknown {}_encoding \"{}\" (expected text or base64)", name, p.encoding));
 }
 
-// Raw JSON text of any value, consuming it.
-simdjson::error_code raw_of(simdjson::ondemand::value v, std::string_view& raw) {
-    simdjson::ondemand::json_type t;
-    if (auto e = v.type().get(t)) return e;
-    if (t == simdjson::ondemand::json_type::object) {
-        simdjson::ondemand::object o;
-        if (auto e = v.get_object().get(o)) return e;
-        return o.raw_json().get(raw);
-    }
-    if (t == simdjson::ondemand::json_type::array) {
-        simdjson::ondemand::array a;
-        if (auto e = v.get_array().get(a)) return e;
-        return a.raw_json().get(raw);
-    }
-    raw = v.raw_json_token();
-    while (!raw.empty() && is_space(raw.back())) raw.remove_suffix(1);
-    return simdjson::SUCCESS;
-}
-
 // {"type":"avro","subject":"s","id":3}: type and id required, subject optional.
 Result<SchemaTag> read_schema_tag(simdjson::ondemand::value v) {
     using namespace simdjson;
@@ -225,7 +186,7 @@ Result<SchemaTag> read_schema_tag(simdjson::ondemand::value v) {
             t.id = static_cast<int32_t>(id);
         } else {
             std::string_view ignored;
-            if (raw_of(fv, ignored)) return bad();
+            if (raw_json_of(fv, ignored)) return bad();
         }
     }
     if (t.type.empty() || t.id < 0) return bad();
@@ -238,13 +199,9 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
     using namespace simdjson;
     auto invalid = [](error_code e) { return fail(Exit::data, "not a valid envelope: {}", error_message(e)); };
     // Full validation (syntax, UTF-8, trailing content) first; on-demand then only walks it.
-    auto view = padded(pad_, line);
-    {
-        dom::element whole;
-        if (auto e = dom_.parse(view.data(), view.size(), false).get(whole)) return invalid(e);
-    }
+    if (auto e = line_.parse(line)) return invalid(e);
     ondemand::document doc;
-    if (auto e = ondemand_.iterate(view.data(), view.size(), pad_.size()).get(doc)) return invalid(e);
+    if (auto e = line_.iterate(doc)) return invalid(e);
     ondemand::object obj;
     if (doc.get_object().get(obj)) return fail(Exit::data, "not a valid envelope: expected a JSON object");
 
@@ -264,42 +221,37 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
         if (seen & (1u << slot)) return fail(Exit::data, "field '{}' appears twice", fname);
         seen |= 1u << slot;
         ondemand::value v = field.value();
+        ondemand::json_type type;
+        if (auto e = v.type().get(type)) return invalid(e);
+        const bool is_null = type == ondemand::json_type::null;
         auto bad = [&](std::string_view why) { return fail(Exit::data, "field '{}': {}", fname, why); };
         if (fname == "key" || fname == "value") {
             Payload& p = fname == "key" ? key : value;
             p.present = true;
-            bool is_null = false;
-            if (auto e = v.is_null().get(is_null)) return invalid(e);
             if (is_null) {
                 p.null = true;
                 continue;
             }
-            if (auto e = raw_of(v, p.raw)) return invalid(e);
+            if (auto e = raw_json_of(v, p.raw)) return invalid(e);
         } else if (fname == "key_encoding" || fname == "value_encoding") {
             Payload& p = fname == "key_encoding" ? key : value;
             if (v.get_string().get(p.encoding) || p.encoding.empty()) return bad("expected \"text\" or \"base64\"");
             // The string lives in the parser's buffer until the next parse: fine for this call.
         } else if (fname == "key_schema" || fname == "value_schema") {
-            bool is_null = false;
-            if (auto e = v.is_null().get(is_null)) return invalid(e);
             if (is_null) continue;
             auto tag = read_schema_tag(v);
             if (!tag) return bad(tag.error().message);
             (fname == "key_schema" ? r.key_schema : r.value_schema) = std::move(*tag);
         } else if (fname == "partition") {
-            bool is_null = false;
-            if (auto e = v.is_null().get(is_null)) return invalid(e);
             if (is_null) continue;
             int64_t p = 0;
-            if (v.get_int64().get(p) || p < -1 || p > INT32_MAX) return bad("expected a partition number");
+            if (v.get_int64().get(p) || p < -1 || p > INT32_MAX) return bad("expected a partition number (-1 or more) or null");
             r.partition = static_cast<int32_t>(p);
         } else if (fname == "timestamp") {
-            ondemand::json_type t;
-            if (auto e = v.type().get(t)) return invalid(e);
-            if (t == ondemand::json_type::null) continue;
-            if (t == ondemand::json_type::number) {
+            if (is_null) continue;
+            if (type == ondemand::json_type::number) {
                 if (v.get_int64().get(r.timestamp) || r.timestamp < 0) return bad("expected epoch milliseconds");
-            } else if (t == ondemand::json_type::string) {
+            } else if (type == ondemand::json_type::string) {
                 std::string_view s;
                 if (v.get_string().get(s)) return bad("expected a string");
                 auto ts = parse_time(s);
@@ -311,8 +263,6 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
                 return bad("expected epoch milliseconds or an ISO-8601 string");
             }
         } else if (fname == "headers") {
-            bool is_null = false;
-            if (auto e = v.is_null().get(is_null)) return invalid(e);
             if (is_null) continue;
             ondemand::array headers;
             if (v.get_array().get(headers)) return bad("expected an array of [name, value] pairs");
@@ -356,20 +306,30 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
                 r.headers.push_back(std::move(h));
                 ++index;
             }
-        } else {  // topic, offset, timestamp_type: informational on input
-            std::string_view ignored;
-            (void)raw_of(v, ignored);
+        } else if (is_null) {  // topic, offset, timestamp_type: informational on input, null allowed
+            continue;
+        } else if (fname == "topic") {
+            std::string_view s;
+            if (v.get_string().get(s)) return bad("expected the topic name (a string) or null");
+            r.topic = s;
+        } else if (fname == "offset") {
+            if (v.get_int64().get(r.offset) || r.offset < -1) return bad("expected an offset (a whole number, -1 or more) or null");
+        } else {
+            std::string_view s;
+            auto t = v.get_string().get(s) ? std::nullopt : timestamp_type_of(s);
+            if (!t) return bad("expected \"create\", \"log_append\", \"none\" or null");
+            r.timestamp_type = *t;
         }
     }
     if (!value.present) return fail(Exit::data, "not a valid envelope: field 'value' is missing");
     // The encodings point into the on-demand parser's buffer, which decoding (dom_) leaves alone.
     if (key.present && !key.null) {
-        auto k = decode_payload("key", key, dom_, pad2_);
+        auto k = decode_payload("key", key, dom_, pad_);
         if (!k) return std::unexpected(k.error());
         r.key = std::move(*k);
     }
     if (!value.null) {
-        auto v = decode_payload("value", value, dom_, pad2_);
+        auto v = decode_payload("value", value, dom_, pad_);
         if (!v) return std::unexpected(v.error());
         r.value = std::move(*v);
     }

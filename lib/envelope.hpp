@@ -17,6 +17,7 @@
 #include <simdjson.h>
 
 #include "error.hpp"
+#include "json.hpp"
 #include "record.hpp"
 
 namespace kpipe {
@@ -39,8 +40,9 @@ public:
 
 private:
     EnvelopeOptions opts_;
-    simdjson::dom::parser parser_;
-    std::string pad_;
+    // A payload is embedded one level below the envelope object: embed only what the
+    // reader can take back at its (default) depth limit; deeper payloads go as text.
+    JsonDocument json_{simdjson::DEFAULT_MAX_DEPTH - 1};
 };
 
 class EnvelopeReader {
@@ -49,19 +51,12 @@ public:
     Result<Record> parse(std::string_view line);
 
 private:
-    simdjson::ondemand::parser ondemand_;
-    simdjson::dom::parser dom_;
+    JsonDocument line_;           // the whole line, validated, then walked on demand
+    simdjson::dom::parser dom_;   // decodes *_encoding strings; leaves line_'s buffers alone
     std::string pad_;
-    std::string pad2_;
 };
 
 // Appends ,"NAME_schema":{"type":...,"subject":...,"id":...}.
 void append_schema_tag(std::string& out, std::string_view name, const SchemaTag& t);
-
-// True when `bytes` is one complete valid JSON value (any white space allowed).
-bool is_valid_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes);
-// The same, keeping the parsed value in `out` (valid until the parser's next parse).
-simdjson::error_code parse_json(simdjson::dom::parser& parser, std::string& pad, std::string_view bytes,
-                                simdjson::dom::element& out);
 
 }  // namespace kpipe

@@ -1,8 +1,5 @@
 #include "event_fields.hpp"
 
-#include "envelope.hpp"
-#include "timestamp.hpp"
-
 namespace kpipe {
 
 Result<int64_t> sendable_time(int64_t ms) {
@@ -14,33 +11,19 @@ Result<int64_t> sendable_time(int64_t ms) {
 Result<bool> EventFields::apply(Item& item) {
     RecordView& r = item.record;
     if (!r.value) return fail(Exit::data, "no event");
-    simdjson::dom::element root;
-    if (auto e = parse_json(parser_, pad_, *r.value, root))
-        return fail(Exit::data, "not valid JSON: {}", simdjson::error_message(e));
+    if (auto e = json_.parse(*r.value)) return fail(Exit::data, "not valid JSON: {}", simdjson::error_message(e));
     r.key.reset();
     r.timestamp = -1;
     if (key_) {
-        if (auto k = key_->text(root, key_scratch_)) r.key = *k;
+        if (auto k = key_->text(json_, key_scratch_)) r.key = *k;
     }
     if (!timestamp_) return true;
-    auto t = timestamp_->find(root);
-    if (!t || t->is_null()) return true;
-    const std::string& field = timestamp_->spelling();
-    int64_t ms = -1;
-    std::string_view text;
-    if (t->get_int64().get(ms) == simdjson::SUCCESS) {
-        auto ok = sendable_time(ms);
-        if (!ok) return fail(Exit::data, "field {}: {}", field, ok.error().message);
-        r.timestamp = ms;
-    } else if (t->get_string().get(text) == simdjson::SUCCESS) {
-        auto parsed = parse_time(text);
-        if (parsed) parsed = sendable_time(*parsed);
-        if (!parsed) return fail(Exit::data, "field {}: {}", field, parsed.error().message);
-        r.timestamp = *parsed;
-    } else {
-        return fail(Exit::data, "field {}: expected epoch milliseconds or an ISO-8601 time, got {}", field,
-                    simdjson::minify(*t));
-    }
+    auto t = timestamp_->timestamp(json_);
+    if (!t) return std::unexpected(t.error());
+    if (!*t) return true;
+    auto ok = sendable_time(**t);
+    if (!ok) return fail(Exit::data, "field {}: {}", timestamp_->spelling(), ok.error().message);
+    r.timestamp = **t;
     return true;
 }
 

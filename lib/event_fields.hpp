@@ -5,8 +5,6 @@
 #include <optional>
 #include <string>
 
-#include <simdjson.h>
-
 #include "field_path.hpp"
 #include "pipeline.hpp"
 
@@ -22,8 +20,8 @@ public:
 
 private:
     std::optional<FieldPath> key_, timestamp_;
-    simdjson::dom::parser parser_;
-    std::string pad_, key_scratch_;
+    JsonDocument json_;
+    std::string key_scratch_;
 };
 
 // Kafka has no timestamps before 1970, and librdkafka sends the current time for 0.

@@ -1,4 +1,5 @@
 #include "failure_report.hpp"
+#include "log_limiter.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,19 +10,6 @@
 namespace kpipe {
 
 namespace {
-
-std::string fold_digits(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (std::isdigit(static_cast<unsigned char>(s[i]))) {
-            out += '#';
-            while (i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) ++i;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
 
 std::string without_suppression_notes(std::string_view s) {
     static const std::regex note(R"(,? ?\d+ identical error\(s\) suppressed)");

@@ -39,7 +39,12 @@ Result<void> LineReader::open_all() {
             fds_[i] = 0;
             continue;
         }
-        int fd = ::open(paths_[i].c_str(), O_RDONLY | O_CLOEXEC);
+        // Opening a FIFO waits for a writer; a signal ends the wait (EINTR, no SA_RESTART).
+        int fd = -1;
+        while ((fd = ::open(paths_[i].c_str(), O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+            if (cancel_.requested())
+                return fail(Exit::interrupted, "{}: interrupted while waiting to open it (a FIFO opens when a writer comes)",
+                            names_[i]);
         if (fd < 0) return fail(Exit::usage, "{}: {}", names_[i], std::strerror(errno));
         struct stat st {};
         if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -39,6 +39,7 @@ public:
     LineReader& operator=(const LineReader&) = delete;
 
     // Opens every file now (stdin excepted) so a missing one fails before any work.
+    // Cancelled while waiting to open one (a FIFO waits for a writer): exit 130 naming it.
     Result<void> open_all();
 
     // The next line; `interrupted` when cancelled while waiting for input; errors (exit 1)

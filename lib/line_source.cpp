@@ -1,5 +1,7 @@
 #include "line_source.hpp"
 
+#include <sys/stat.h>
+
 #include "event_fields.hpp"
 
 namespace kpipe {
@@ -36,7 +38,24 @@ LineSource::LineSource(LineOptions options, Places& places)
     }
 }
 
-Result<void> LineSource::open() { return reader_.open_all(); }
+Result<void> LineSource::open() {
+    auto opened = reader_.open_all();
+    for (size_t i = 0; i < reader_.sources() && opened; ++i) {
+        struct stat st {};
+        const std::string& path = opts_.files.empty() ? "-" : opts_.files[i];
+        if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            total_bytes_ = 0;
+            break;
+        }
+        total_bytes_ += static_cast<uint64_t>(st.st_size);
+    }
+    return opened;
+}
+
+std::optional<double> LineSource::progress() const {
+    if (total_bytes_ == 0) return std::nullopt;
+    return std::min(1.0, static_cast<double>(consumed_) / static_cast<double>(total_bytes_));
+}
 
 void LineSource::bad(Item& out, std::string reason, bool keep_line) {
     reason_ = std::move(reason);
@@ -56,6 +75,7 @@ Result<Pull> LineSource::pull(Item& out, int wait_ms) {
             case ReadStatus::interrupted: return Pull::idle;  // the pump asks the Cancel
             case ReadStatus::line: break;
         }
+        consumed_ += line_.length + 1;
         if (line_.number <= skip_to_[line_.source]) continue;
         auto got = decode(line_, out);
         if (!got || *got != Pull::idle) return got;  // idle here: a blank line, read on

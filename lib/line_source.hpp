@@ -34,6 +34,8 @@ public:
     Result<void> open();
     Result<Pull> pull(Item& out, int wait_ms) override;
     uint64_t bytes_read() const { return reader_.bytes_read(); }
+    // Bytes of the lines pulled, of the files' sizes; unknown when reading stdin or a pipe.
+    std::optional<double> progress() const override;
 
 private:
     Result<Pull> decode(const Line& line, Item& out);
@@ -50,6 +52,8 @@ private:
     std::string reason_;
     EnvelopeReader envelope_;
     Record envelope_record_;
+    uint64_t total_bytes_ = 0;  // the regular files' sizes; 0: unknown
+    uint64_t consumed_ = 0;     // bytes of the lines pulled so far, newlines included
 };
 
 }  // namespace kpipe

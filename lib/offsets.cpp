@@ -45,6 +45,21 @@ Result<OffsetSpec> parse_time_spec(std::string_view text, std::string_view t, in
     return OffsetSpec{K::time, *ms};
 }
 
+// Why a range whose ends can be compared now ends before it starts, or nothing. Both
+// ends must be of one kind: offsets, times, +N or -N. An end equal to the start is an
+// empty range (TO is exclusive), as a script computing FROM:TO may well ask for.
+std::string reversed(const OffsetRange& r) {
+    using K = OffsetSpec::Kind;
+    if (!r.from || !r.to || r.from->kind != r.to->kind) return {};
+    const K kind = r.from->kind;
+    bool before = false;
+    if (kind == K::absolute || kind == K::time || kind == K::from_start) before = r.to->value < r.from->value;
+    else if (kind == K::from_end) before = r.to->value > r.from->value;  // -20 ends before -10 starts
+    if (!before) return {};
+    return fmt::format("it ends ({}) before it starts ({}) and would read nothing", describe(*r.to),
+                       describe(*r.from));
+}
+
 }  // namespace
 
 Result<OffsetSpec> parse_offset_spec(std::string_view text, int64_t now) {
@@ -91,6 +106,7 @@ Result<OffsetRange> parse_offset_range(std::string_view text, int64_t now) {
         if (r.to && r.to->kind == OffsetSpec::Kind::stored)
             return fail(Exit::usage, "invalid range '{}': 'stored' cannot end a range", text);
         if (!r.from && !r.to) return fail(Exit::usage, "invalid range '{}': both ends are empty", text);
+        if (auto why = reversed(r); !why.empty()) return fail(Exit::usage, "invalid range '{}': {}", text, why);
         return r;
     }
     if (first_error.message.empty()) {
@@ -197,6 +213,15 @@ Result<OffsetPlan> parse_offset_plan(std::string_view from, std::string_view unt
         if (auto r = parse_list(until, now, true, ends); !r) return std::unexpected(r.error());
         plan.all.to = ends.all.to;
         for (const auto& [p, r] : ends.partitions) plan.partitions[p].to = r.to;
+        auto check = [&](const OffsetRange& r, std::string where) -> Result<void> {
+            if (auto why = reversed(r); !why.empty())
+                return fail(Exit::usage, "--from '{}' with --until '{}'{}: {}", from, until, where, why);
+            return {};
+        };
+        if (auto r = check(plan.all, ""); !r) return std::unexpected(r.error());
+        for (const auto& [p, r] : plan.partitions)
+            if (auto c = check(plan.for_partition(p), fmt::format(" (partition {})", p)); !c)
+                return std::unexpected(c.error());
     }
     return plan;
 }

@@ -10,6 +10,7 @@
 // store its offset.
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -53,6 +54,9 @@ public:
     // An item pulled earlier is finished: written, acknowledged, filtered out or reported.
     // Called in pull order within each partition.
     virtual void done(const Position& p) { (void)p; }
+    // Finished too, but not delivered (it failed, or the run stopped before it was sent):
+    // it could go again. By default like done().
+    virtual void not_delivered(const Position& p) { done(p); }
     // About every 250 ms while running.
     virtual Result<void> tick() { return {}; }
     // After the writer finished: commit, leave the group, close.
@@ -61,6 +65,8 @@ public:
     virtual bool endless() const { return false; }
     // Its ordered streams, for merging several by time; empty: one lane, done at the end.
     virtual std::vector<Lane> lanes() const { return {}; }
+    // How much of its input it has read, 0 to 1, when its end is known (for an ETA).
+    virtual std::optional<double> progress() const { return std::nullopt; }
 };
 
 class Step {
@@ -112,6 +118,9 @@ public:
 protected:
     void done(const Position& p) {
         if (listener_) listener_->done(p);
+    }
+    void not_delivered(const Position& p) {
+        if (listener_) listener_->not_delivered(p);
     }
     bool listening() const { return listener_ != nullptr; }
 

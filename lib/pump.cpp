@@ -26,8 +26,8 @@ private:
     std::optional<Stop> flush(bool all);
     std::optional<Stop> state(Writer::State s);
     std::optional<Stop> reject(const Item& item, std::string_view reason);
-    void pace(const Item& item);
-    void maybe_tick(bool force = false);
+    std::optional<Stop> pace(const Item& item);
+    bool maybe_tick(bool force = false);
     std::optional<Stop> fail(Error e) {
         if (!out_.error) out_.error = std::move(e);
         return Stop::error;
@@ -72,22 +72,28 @@ std::optional<Stop> Pump::reject(const Item& item, std::string_view reason) {
     return std::nullopt;
 }
 
-void Pump::maybe_tick(bool force) {
-    if (!force && now_ < next_tick_) return;
+bool Pump::maybe_tick(bool force) {
+    if (!force && now_ < next_tick_) return false;
     next_tick_ = now_ + tick_every;
     writer_.tick();
     if (opts_.on_tick) opts_.on_tick(out_.stats);
+    return true;
 }
 
-void Pump::pace(const Item& item) {
+// Waits until the item is due, ticking both sides meanwhile (acknowledgements arrive, a
+// checkpoint is saved); a stop when cancelled before (the item is not written).
+std::optional<Stop> Pump::pace(const Item& item) {
     now_ = clock_.now();  // the pump reads the clock every 256 items only: a pacer needs it now
     auto due = opts_.pacer->due(item, now_);
-    while (now_ < due && !opts_.cancel.requested()) {
+    while (now_ < due) {
+        if (opts_.cancel.requested()) return Stop::interrupted;
         auto left = std::chrono::duration_cast<milliseconds>(due - now_).count();
         writer_.wait(static_cast<int>(std::clamp<long long>(left, 1, 100)));
         now_ = clock_.now();
-        maybe_tick();
+        if (!maybe_tick()) continue;
+        if (auto t = source_.tick(); !t) return fail(std::move(t.error()));
     }
+    return std::nullopt;
 }
 
 std::optional<Stop> Pump::on_item(Item& item) {
@@ -129,7 +135,9 @@ std::optional<Stop> Pump::run_steps(Item& item, size_t from) {
             if (auto stop = run_steps(item, i + 1)) return stop;
         }
     }
-    if (opts_.pacer) pace(item);
+    if (opts_.pacer) {
+        if (auto stop = pace(item)) return stop;
+    }
     auto s = writer_.write(item);
     if (!s) return fail(std::move(s.error()));
     if (auto stop = state(*s)) return stop;

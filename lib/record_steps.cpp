@@ -4,20 +4,14 @@
 
 namespace kpipe {
 
-Result<bool> RewriteTimestamps::apply(Item& item) {
+Result<bool> ShiftTimestamps::apply(Item& item) {
     int64_t& ts = item.record.timestamp;
-    switch (rule_) {
-        case TimestampRule::keep: break;
-        case TimestampRule::now: ts = -1; break;
-        case TimestampRule::shift:
-            if (ts < 0) break;
-            if (!started_) {
-                started_ = true;
-                shift_ = now_ms() - ts;
-            }
-            ts = std::max<int64_t>(1, ts + shift_);
-            break;
+    if (ts < 0) return true;
+    if (!started_) {
+        started_ = true;
+        shift_ = now_ms() - ts;
     }
+    ts = std::max<int64_t>(1, ts + shift_);
     return true;
 }
 

@@ -9,17 +9,16 @@ namespace kpipe {
 
 enum class TimestampRule {
     keep,   // the record's own
-    now,    // the time of sending
+    now,    // the time of sending (the writer leaves the record's own out: see TopicWriterOptions)
     shift,  // the first record gets the time of sending; the gaps between records are kept
 };
 
-class RewriteTimestamps : public Step {
+// --timestamp shift. Records keep their gaps, so a pacer after it keeps its schedule.
+class ShiftTimestamps : public Step {
 public:
-    explicit RewriteTimestamps(TimestampRule rule) : rule_(rule) {}
     Result<bool> apply(Item& item) override;
 
 private:
-    TimestampRule rule_;
     bool started_ = false;
     int64_t shift_ = 0;
 };

@@ -28,13 +28,16 @@ struct RewindPlan {
 };
 
 // The partitions the group committed (only `topic`'s when given, and all of its
-// partitions then), only those in `partitions` when not empty.
+// partitions then), only those in `partitions` when not empty, and only those the plan
+// names when it has no default (`--from 0=100` leaves the other partitions as they are).
+// A range (FROM:TO) or `stored` is a usage error.
 Result<RewindPlan> plan_rewind(kafka::Client& admin, const std::string& group, const std::string& topic,
                                const std::vector<int32_t>& partitions, const OffsetPlan& plan);
 // Sets the plan's offsets; refused (exit 1, naming them) while the group has members.
 Result<void> apply_rewind(kafka::Client& admin, const RewindPlan& plan);
 
-std::string rewind_table(const RewindPlan& plan, bool executed);
-std::string rewind_json(const RewindPlan& plan, bool executed);
+enum class RewindDone { shown, applied, refused };
+std::string rewind_table(const RewindPlan& plan, RewindDone done);
+std::string rewind_json(const RewindPlan& plan, RewindDone done);
 
 }  // namespace kpipe

@@ -120,6 +120,8 @@ struct TopicSource::Part {
     int64_t pending = -1;    // next offset after the last record finished
     int64_t committed = -1;  // the group's committed offset, as last reported
     int64_t first_read = -1; // first offset read since assigned
+    int64_t start = -1;      // where reading started (-1: the group's committed offset)
+    int64_t next = -1;       // after the last record read
 };
 
 Result<std::unique_ptr<TopicSource>> TopicSource::open(const Settings& settings, TopicSourceOptions o,
@@ -207,12 +209,14 @@ Result<std::vector<kafka::StartAt>> TopicSource::plan_for(const std::vector<Topi
         if (!p.assigned && p.end < 0 && !p.done) {
             // Targets are taken once, when a partition is first read.
             if (b.end) p.end = *b.end;
+            if (auto e = o_.ends.find(tps[i]); e != o_.ends.end()) p.end = e->second;
             if (o_.exit_at_end) p.end = p.end < 0 ? b.high : std::min(p.end, b.high);
         }
         p.assigned = true;
         p.first_read = -1;
         std::optional<int64_t> at = b.start;
         if (auto r = o_.resume.find(tps[i]); r != o_.resume.end()) at = r->second;
+        p.start = p.next = at ? *at : -1;
         if (p.end >= 0 && at && *at >= p.end) p.done = true;
         starts.push_back({tps[i], at});
     }
@@ -326,6 +330,25 @@ std::vector<Lane> TopicSource::lanes() const {
     return out;
 }
 
+std::optional<double> TopicSource::progress() const {
+    int64_t total = 0, read = 0;
+    for (const auto& p : parts_) {
+        if (!p->assigned) continue;
+        if (p->end < 0 || p->start < 0) return std::nullopt;
+        total += std::max<int64_t>(0, p->end - p->start);
+        read += p->done ? std::max<int64_t>(0, p->end - p->start) : std::clamp(p->next, p->start, p->end) - p->start;
+    }
+    if (!have_assignment_) return std::nullopt;
+    return total > 0 ? static_cast<double>(read) / static_cast<double>(total) : 1.0;
+}
+
+std::vector<TopicSource::Window> TopicSource::windows() const {
+    std::vector<Window> out;
+    for (const auto& p : parts_)
+        if (p->assigned) out.push_back({p->tp, p->start, p->end});
+    return out;
+}
+
 void TopicSource::check_positions() {
     std::vector<TopicPartition> tps;
     std::vector<Part*> which;
@@ -408,6 +431,7 @@ Result<Pull> TopicSource::pull(Item& out, int wait_ms) {
                 ++burst_;
                 if (down_) note_outage(false);
                 if (p->first_read < 0) p->first_read = rec.offset;
+                p->next = rec.offset + 1;
                 if (p->end >= 0 && rec.offset + 1 >= p->end) {
                     mark_done(*p);
                     end_after_this_ = all_done();

@@ -33,6 +33,7 @@ struct TopicSourceOptions {
     bool wait_for_topic = false;
     bool report_outages = false;  // say on stderr when the brokers go away and come back
     std::map<TopicPartition, int64_t> resume;  // start these partitions here, whatever the plan says
+    std::map<TopicPartition, int64_t> ends;    // and end them here (a resumed replay's window)
     Cancel cancel;
 };
 
@@ -57,6 +58,15 @@ public:
     Result<void> finish() override;
     bool endless() const override;
     std::vector<Lane> lanes() const override;
+    std::optional<double> progress() const override;
+
+    // Where each assigned partition started and ends (-1: no end), for a replay's checkpoint.
+    struct Window {
+        TopicPartition tp;
+        int64_t start = -1;
+        int64_t end = -1;
+    };
+    std::vector<Window> windows() const;
 
     struct Part;
 

@@ -25,6 +25,7 @@ kafka::Properties producer_defaults() {
 struct TopicWriter::Slot {
     Position pos;
     bool finished = false;
+    bool delivered = true;  // else it could go again (failed, or stopped before it was sent)
 };
 
 // Plain records (no headers, no timestamp) gathered for Producer::produce_batch, their
@@ -148,10 +149,12 @@ uint64_t TopicWriter::track(const Position& p, bool finished_now) {
     return seq;
 }
 
-void TopicWriter::finished(uint64_t seq) {
+void TopicWriter::finished(uint64_t seq, bool delivered) {
     ledger_[seq - base_].finished = true;
+    ledger_[seq - base_].delivered = delivered;
     while (!ledger_.empty() && ledger_.front().finished) {
-        done(ledger_.front().pos);
+        if (ledger_.front().delivered) done(ledger_.front().pos);
+        else not_delivered(ledger_.front().pos);
         ledger_.pop_front();
         ++base_;
     }
@@ -160,7 +163,7 @@ void TopicWriter::finished(uint64_t seq) {
 RecordView TopicWriter::target(const Item& item) {
     view_.topic = opts_.topic;
     view_.offset = -1;
-    view_.timestamp = item.record.timestamp;
+    view_.timestamp = opts_.stamp_now ? -1 : item.record.timestamp;
     view_.timestamp_type = TimestampType::none;
     view_.key = item.record.key;
     view_.value = item.record.value;
@@ -199,9 +202,7 @@ bool TopicWriter::send(const RecordView& r, const Position& pos) {
     uint64_t seq = track(pos, false);
     auto queued = producer_->produce(r, seq);
     if (queued) return true;
-    bool go_on = refused(pos, queued.error(), r);
-    finished(seq);
-    return go_on;
+    return refused(seq, queued.error(), r);
 }
 
 bool TopicWriter::send_batch() {
@@ -211,15 +212,15 @@ bool TopicWriter::send_batch() {
     for (const auto& [i, why] : producer_->produce_batch(opts_.topic, records)) {
         const auto& p = records[i];
         RecordView r{opts_.topic, p.partition, -1, -1, TimestampType::none, p.key, p.value, {}, nullptr, nullptr};
-        go_on = refused(ledger_[p.tag - base_].pos, why, r) && go_on;  // later records were queued already
-        finished(p.tag);
+        go_on = refused(p.tag, why, r) && go_on;  // later records were queued already
     }
     batch_->clear();
     return go_on;
 }
 
-// A record the client did not queue; false when the run must stop.
-bool TopicWriter::refused(const Position& pos, const kafka::Rejection& why, const RecordView& r) {
+// A record the client did not queue (finished here); false when the run must stop.
+bool TopicWriter::refused(uint64_t seq, const kafka::Rejection& why, const RecordView& r) {
+    const Position pos = ledger_[seq - base_].pos;
     bool interrupted = why.fault == kafka::Fault::queue_full && opts_.cancel.requested();
     if (interrupted || why.fault == kafka::Fault::fatal) {
         ++failed_;
@@ -228,6 +229,7 @@ bool TopicWriter::refused(const Position& pos, const kafka::Rejection& why, cons
         if (failed_file_) failed_file_->write(r);
         fatal_ = fatal_ || why.fault == kafka::Fault::fatal;
         stop_ = true;
+        finished(seq, false);
         return false;
     }
     std::string reason = why.reason;
@@ -237,6 +239,7 @@ bool TopicWriter::refused(const Position& pos, const kafka::Rejection& why, cons
     ++failed_;
     ++bad_;
     bad(pos, "not sent: " + reason, &r);
+    finished(seq);  // bad input: it can never go
     if (opts_.stop_on_bad) stop_ = true;
     return !opts_.stop_on_bad;
 }
@@ -274,7 +277,7 @@ void TopicWriter::on_failed(const kafka::Delivery& d) {
         r.offset = -1;
         failed_file_->write(r);
     }
-    finished(d.tag);
+    finished(d.tag, false);
 }
 
 Result<Writer::State> TopicWriter::flush(bool all) {

@@ -23,6 +23,7 @@ struct TopicWriterOptions {
     std::string topic;
     std::optional<int32_t> partition;  // every record to this partition
     bool keep_partition = true;        // else the item's partition is ignored (the partitioner chooses)
+    bool stamp_now = false;            // send records without their timestamp: the time of sending
     std::vector<Header> headers;       // added to every record
     kafka::Properties properties;      // over kpipe's producer defaults (compression, linger...)
     std::string failed_path;           // keep failed records here as envelope lines; "" none
@@ -72,11 +73,11 @@ private:
     class FailedFile;
     TopicWriter(const Settings& s, TopicWriterOptions o, const Places& places);
     uint64_t track(const Position& p, bool finished);
-    void finished(uint64_t seq);
+    void finished(uint64_t seq, bool delivered = true);
     RecordView target(const Item& item);
     bool send(const RecordView& r, const Position& pos);
     bool send_batch();
-    bool refused(const Position& pos, const kafka::Rejection& why, const RecordView& r);
+    bool refused(uint64_t seq, const kafka::Rejection& why, const RecordView& r);
     void bad(const Position& pos, std::string_view reason, const RecordView* keep);
     void on_failed(const kafka::Delivery& d);
     std::string delivery_reason(const kafka::Delivery& d) const;

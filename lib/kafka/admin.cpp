@@ -2,7 +2,10 @@
 #include "kafka/handle.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
+#include "duration.hpp"
 #include "kafka/admin_call.hpp"
 
 namespace kpipe::kafka {
@@ -19,41 +22,134 @@ std::vector<Outcome> outcomes(const rd_kafka_topic_result_t** res, size_t n) {
     return out;
 }
 
-Result<std::vector<int64_t>> list_offsets(Client& c, const std::vector<TopicPartition>& tps,
-                                          const std::vector<int64_t>& query) {
-    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
-    for (size_t i = 0; i < tps.size(); ++i)
-        rd_kafka_topic_partition_list_add(list.get(), tps[i].topic.c_str(), tps[i].partition)->offset = query[i];
-    if (tps.empty()) return std::vector<int64_t>{};
-    auto err = rd_kafka_offsets_for_times(Handle::of(c), list.get(), static_cast<int>(c.settings().timeout.count()));
-    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
-        return std::unexpected(c.connect_error("list offsets"));
-    if (err) return fail(exit_for(err), "list offsets: {}", err_name(err));
-    std::vector<int64_t> out(tps.size(), -1);
-    for (int i = 0; i < list->cnt; ++i) {
-        const auto& e = list->elems[i];
-        if (e.err && e.err != RD_KAFKA_RESP_ERR_NO_ERROR)
-            return fail(exit_for(e.err), "list offsets of {} [{}]: {}", e.topic, e.partition, err_name(e.err));
-        out[static_cast<size_t>(i)] = e.offset;
+void refresh_metadata(Client& c) {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (!rd_kafka_metadata(Handle::of(c), 0, nullptr, &md, 1000)) MetadataPtr{md};
+}
+
+// Answers a partition's leader gives for a moment after a leader dies or moves, or just
+// after the topic was created, or that show librdkafka's metadata cache is stale: asked
+// again (with fresh metadata) until --timeout.
+bool transient(rd_kafka_resp_err_t err) {
+    switch (err) {
+        case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+        case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+        case RD_KAFKA_RESP_ERR__TRANSPORT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT:
+            return true;
+        default:
+            return false;
     }
-    return out;
+}
+
+// A partition the leader or the metadata does not know: deleted, or created a moment ago.
+bool gone(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+           err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+}
+
+bool listed(const ClusterInfo& info, const TopicPartition& tp) {
+    const auto* t = info.find(tp.topic);
+    return t && std::any_of(t->partitions.begin(), t->partitions.end(), [&](const auto& p) { return p.id == tp.partition; });
+}
+
+// One ListOffsets query per partition; nullopt for a partition that is gone (Missing::skip).
+// Transient answers are retried, in short slices (a request to a leader that just died
+// waits for it), with fresh metadata, until --timeout. A partition the leader does not
+// know is gone only once fresh metadata does not list it either.
+Result<std::vector<std::optional<int64_t>>> list_offsets(Client& c, const std::vector<TopicPartition>& tps,
+                                                         const std::vector<int64_t>& query, Missing missing) {
+    using clock = std::chrono::steady_clock;
+    std::vector<std::optional<int64_t>> out(tps.size());
+    if (tps.empty()) return out;
+    const auto deadline = clock::now() + c.settings().timeout;
+    std::vector<bool> confirmed_gone(tps.size(), false);
+    for (int attempt = 0;; ++attempt) {
+        PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(tps.size())));
+        for (size_t i = 0; i < tps.size(); ++i)
+            rd_kafka_topic_partition_list_add(list.get(), tps[i].topic.c_str(), tps[i].partition)->offset = query[i];
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+        auto err = rd_kafka_offsets_for_times(Handle::of(c), list.get(), static_cast<int>(std::clamp<int64_t>(left, 1, 2500)));
+        const bool last = clock::now() + std::chrono::milliseconds(200) >= deadline;
+        // No partition had a leader, or some are unknown: each one's error says why.
+        const bool per_partition = !err || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+        std::optional<Error> failure;
+        bool retry = false, said_why = false, unconfirmed = false;
+        auto whole = [&] {
+            if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
+                return c.connect_error("list offsets");
+            return Error{transient(err) ? Exit::connect : exit_for(err), fmt::format("list offsets: {}", err_name(err))};
+        };
+        if (!per_partition) {
+            failure = whole();
+            retry = transient(err) || gone(err);
+        }
+        for (int i = 0; per_partition && i < list->cnt; ++i) {
+            const auto& e = list->elems[i];
+            auto k = static_cast<size_t>(i);
+            out[k].reset();
+            if (!e.err) {
+                out[k] = e.offset;
+                continue;
+            }
+            said_why = true;
+            if (gone(e.err) && !confirmed_gone[k]) unconfirmed = retry = true;
+            if (transient(e.err)) retry = true;
+            if (gone(e.err) && missing == Missing::skip && (confirmed_gone[k] || last)) continue;
+            if (failure) continue;
+            if (transient(e.err) || (gone(e.err) && !confirmed_gone[k]))
+                failure = Error{Exit::connect, fmt::format("list offsets of {} [{}]: no answer from its leader within {}: {}",
+                                                           e.topic, e.partition, format_duration(c.settings().timeout),
+                                                           err_name(e.err))};
+            else
+                failure = Error{exit_for(e.err), fmt::format("list offsets of {} [{}]: {}", e.topic, e.partition, err_name(e.err))};
+        }
+        if (err && per_partition && !said_why) failure = whole();
+        if (!retry || last) {
+            if (failure) return std::unexpected(*failure);
+            return out;
+        }
+        if (unconfirmed) {
+            auto fresh = c.cluster();
+            if (!fresh) return std::unexpected(fresh.error());
+            for (int i = 0; i < list->cnt; ++i)
+                if (gone(list->elems[i].err) && !listed(*fresh, tps[static_cast<size_t>(i)]))
+                    confirmed_gone[static_cast<size_t>(i)] = true;
+        } else {
+            refresh_metadata(c);  // so that the next attempt asks the partition's new leader
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * (attempt + 1), 500)));
+    }
 }
 
 }  // namespace
 
-Result<std::vector<Watermark>> watermarks(Client& c, const std::vector<TopicPartition>& tps) {
-    auto low = list_offsets(c, tps, std::vector<int64_t>(tps.size(), RD_KAFKA_OFFSET_BEGINNING));
+Result<std::vector<Watermark>> watermarks(Client& c, const std::vector<TopicPartition>& tps, Missing missing) {
+    auto low = list_offsets(c, tps, std::vector<int64_t>(tps.size(), RD_KAFKA_OFFSET_BEGINNING), missing);
     if (!low) return std::unexpected(low.error());
-    auto high = list_offsets(c, tps, std::vector<int64_t>(tps.size(), RD_KAFKA_OFFSET_END));
+    auto high = list_offsets(c, tps, std::vector<int64_t>(tps.size(), RD_KAFKA_OFFSET_END), missing);
     if (!high) return std::unexpected(high.error());
     std::vector<Watermark> out;
-    for (size_t i = 0; i < tps.size(); ++i) out.push_back({tps[i], (*low)[i], (*high)[i]});
+    for (size_t i = 0; i < tps.size(); ++i) {
+        bool exists = (*low)[i] && (*high)[i];
+        out.push_back({tps[i], (*low)[i].value_or(-1), (*high)[i].value_or(-1), exists});
+    }
     return out;
 }
 
 Result<std::vector<int64_t>> offsets_for_times(Client& c, const std::vector<TopicPartition>& tps,
                                                const std::vector<int64_t>& times_ms) {
-    return list_offsets(c, tps, times_ms);
+    auto offsets = list_offsets(c, tps, times_ms, Missing::fail);
+    if (!offsets) return std::unexpected(offsets.error());
+    std::vector<int64_t> out;
+    for (const auto& o : *offsets) out.push_back(o.value_or(-1));
+    return out;
 }
 
 Result<std::vector<Outcome>> create_topics(Client& c, const std::vector<NewTopic>& topics) {
@@ -113,13 +209,31 @@ Result<Outcome> add_partitions(Client& c, const std::string& topic, int total) {
     return out.front();
 }
 
+namespace {
+
+// A topic's configs. The request goes to one broker, which may be a node that just
+// died: it is asked in short slices, again until --timeout.
+Result<EventPtr> describe_configs(Client& c, const std::string& topic) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + c.settings().timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+        auto call = prepare(c, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, static_cast<int>(std::clamp<int64_t>(left, 1, 3000)));
+        if (!call) return std::unexpected(call.error());
+        ConfigResourcePtr res(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+        rd_kafka_ConfigResource_t* raw = res.get();
+        rd_kafka_DescribeConfigs(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
+        auto ev = wait_result(c, *call, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, "describe configs");
+        if (ev || ev.error().code != Exit::connect || clock::now() + std::chrono::milliseconds(200) >= deadline)
+            return ev;
+        refresh_metadata(c);
+    }
+}
+
+}  // namespace
+
 Result<std::vector<ConfigEntry>> describe_topic_config(Client& c, const std::string& topic) {
-    auto call = prepare(c, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-    if (!call) return std::unexpected(call.error());
-    ConfigResourcePtr res(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
-    rd_kafka_ConfigResource_t* raw = res.get();
-    rd_kafka_DescribeConfigs(Handle::of(c), &raw, 1, call->options.get(), call->queue.get());
-    auto ev = wait_result(c, *call, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, "describe configs");
+    auto ev = describe_configs(c, topic);
     if (!ev) return std::unexpected(ev.error());
     size_t n = 0;
     auto rs = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev->get()), &n);
@@ -172,7 +286,25 @@ Result<void> alter_topic_config(Client& c, const std::string& topic, const Prope
     if (n == 1)
         if (auto err = rd_kafka_ConfigResource_error(rs[0]))
             return fail(exit_for(err), "topic {}: {}", topic, rd_kafka_ConfigResource_error_string(rs[0]));
-    return {};
+    // The brokers apply the change a moment later. Return once it shows, so that the next
+    // alter (which starts from what the topic has) does not undo this one.
+    const auto deadline = std::chrono::steady_clock::now() + c.settings().timeout;
+    for (;;) {
+        auto now = describe_topic_config(c, topic);
+        if (!now) return std::unexpected(now.error());
+        size_t same = 0, dynamic = 0;
+        for (const auto& e : *now) {
+            if (e.source != "dynamic_topic_config") continue;
+            ++dynamic;
+            auto it = next.find(e.name);
+            same += it != next.end() && (e.is_sensitive || e.value == it->second);
+        }
+        if (same == next.size() && dynamic == next.size()) return {};
+        if (std::chrono::steady_clock::now() >= deadline)
+            return fail(Exit::connect, "topic {}: the new configs were accepted but not in force within {}", topic,
+                        format_duration(c.settings().timeout));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 }  // namespace kpipe::kafka

@@ -14,12 +14,21 @@ struct Watermark {
     TopicPartition tp;
     int64_t low = -1;
     int64_t high = -1;
+    bool exists = true;  // false: the topic (or partition) is gone, with Missing::skip
 };
 
-// Low and high watermarks of many partitions in two batched requests.
-Result<std::vector<Watermark>> watermarks(Client& c, const std::vector<TopicPartition>& tps);
+// What to do with partitions that no longer exist (a topic deleted since the metadata
+// request that named it): fail with exit 5, naming it, or mark them and go on.
+enum class Missing { fail, skip };
 
-// Offsets for timestamps (ms); -1 where no record is at or after the time.
+// Low and high watermarks of many partitions in two batched requests. Answers that only
+// show librdkafka's metadata is stale (a topic just created or deleted, a leader that
+// moved) are retried after a metadata refresh, within --timeout.
+Result<std::vector<Watermark>> watermarks(Client& c, const std::vector<TopicPartition>& tps,
+                                          Missing missing = Missing::fail);
+
+// Offsets for timestamps (ms); -1 where no record is at or after the time. Retried as above,
+// also while a partition has no leader or a new one: in short slices, until --timeout.
 Result<std::vector<int64_t>> offsets_for_times(Client& c, const std::vector<TopicPartition>& tps,
                                                const std::vector<int64_t>& times_ms);
 

@@ -13,13 +13,15 @@ namespace kpipe::kafka {
 struct AdminCall {
     QueuePtr queue;
     AdminOptionsPtr options;
+    int ms = 0;  // the request's timeout
 };
 
-// Queue and options for `op`, with the request (and where allowed, operation) timeout set.
-inline Result<AdminCall> prepare(Client& c, rd_kafka_admin_op_t op) {
-    AdminCall call{QueuePtr(rd_kafka_queue_new(Handle::of(c))), AdminOptionsPtr(rd_kafka_AdminOptions_new(Handle::of(c), op))};
+// Queue and options for `op`, with the request (and where allowed, operation) timeout
+// set: --timeout, or `ms` when given.
+inline Result<AdminCall> prepare(Client& c, rd_kafka_admin_op_t op, int ms = 0) {
+    if (ms <= 0) ms = static_cast<int>(c.settings().timeout.count());
+    AdminCall call{QueuePtr(rd_kafka_queue_new(Handle::of(c))), AdminOptionsPtr(rd_kafka_AdminOptions_new(Handle::of(c), op)), ms};
     char errstr[256];
-    int ms = static_cast<int>(c.settings().timeout.count());
     if (rd_kafka_AdminOptions_set_request_timeout(call.options.get(), ms, errstr, sizeof errstr) ||
         (op != RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS && op != RD_KAFKA_ADMIN_OP_ALTERCONFIGS &&
          op != RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS && op != RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS &&
@@ -32,8 +34,7 @@ inline Result<AdminCall> prepare(Client& c, rd_kafka_admin_op_t op) {
 // The next result on the call's queue, of `type`; exit 4 when none arrives in time.
 // Several requests may share one call's queue: wait once per request issued.
 inline Result<EventPtr> wait_result(Client& c, AdminCall& call, rd_kafka_event_type_t type, std::string_view what) {
-    auto ms = static_cast<int>(c.settings().timeout.count()) * 2 + 1000;
-    EventPtr ev(rd_kafka_queue_poll(call.queue.get(), ms));
+    EventPtr ev(rd_kafka_queue_poll(call.queue.get(), call.ms * 2 + 1000));
     if (!ev) return std::unexpected(c.connect_error(what));
     if (rd_kafka_event_type(ev.get()) != type)
         return fail(Exit::runtime, "{}: unexpected admin result type {}", what, rd_kafka_event_name(ev.get()));

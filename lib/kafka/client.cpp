@@ -1,9 +1,14 @@
 #include "kafka/client.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
+
+#include <fmt/ranges.h>
 
 namespace kpipe::kafka {
 
@@ -17,10 +22,56 @@ std::string ClientState::scrub(std::string text) const {
     return text;
 }
 
+std::string ClientState::not_kafka() const {
+    const char* hint = "is this a Kafka listener?";
+    if (std::any_of(brokers.begin(), brokers.end(), [](const auto& b) { return b.second.answered; })) return {};
+    // What came back was read as a response length: show its four bytes ("HTTP").
+    static constexpr std::string_view size_text = "Invalid response size ";
+    if (auto at = last_error.find(size_text); at != std::string::npos) {
+        std::string who = last_error.substr(0, last_error.find('/'));
+        auto size = std::strtoll(last_error.c_str() + at + size_text.size(), nullptr, 10);
+        std::string start;
+        for (int shift = 24; shift >= 0; shift -= 8) start += static_cast<char>((size >> shift) & 0xff);
+        bool printable = std::all_of(start.begin(), start.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+        if (!printable) return fmt::format("{} answered with something that is not Kafka ({})", who, hint);
+        return fmt::format("{} answered with something that is not Kafka, starting \"{}\" ({}{})", who, start, hint,
+                           start == "HTTP" ? " it looks like an HTTP server" : "");
+    }
+    for (const auto& [name, b] : brokers)
+        if (b.hangups > 0)
+            return fmt::format("{} closed the connection before any Kafka response ({} a TLS listener needs "
+                               "security.protocol SSL)",
+                               name, hint);
+    for (const auto& [name, b] : brokers) {
+        if (b.state == "APIVERSION_QUERY")
+            return fmt::format("{} accepted the connection but sent no Kafka response ({})", name, hint);
+        if (b.state == "SSL_HANDSHAKE")
+            return fmt::format("{} accepted the connection but did not answer the TLS handshake ({})", name, hint);
+    }
+    return {};
+}
+
 const TopicInfo* ClusterInfo::find(std::string_view topic) const {
     auto it = std::lower_bound(topics.begin(), topics.end(), topic,
                                [](const TopicInfo& t, std::string_view n) { return t.name < n; });
     return it != topics.end() && it->name == topic ? &*it : nullptr;
+}
+
+std::vector<std::string> ClusterInfo::nodes_down(const std::vector<std::string>& names) const {
+    std::set<int32_t> live;
+    for (const auto& b : brokers) live.insert(b.id);
+    std::map<int32_t, std::vector<std::string>> held;
+    for (const auto& name : names)
+        if (const auto* t = find(name))
+            for (const auto& p : t->partitions)
+                for (int32_t r : p.replicas)
+                    if (!live.count(r)) held[r].push_back(fmt::format("{} [{}]", t->name, p.id));
+    std::vector<std::string> out;
+    for (const auto& [node, parts] : held)
+        out.push_back(fmt::format("node {} is down or unreachable: the cluster does not list it among its {} live "
+                                  "brokers, yet it holds replicas of {}",
+                                  node, brokers.size(), fmt::join(parts, ", ")));
+    return out;
 }
 
 namespace {
@@ -31,10 +82,10 @@ void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) n
     try {
         std::lock_guard lock(st->mu);
         if (level <= 4) st->last_error = buf;
-        if (st->verbosity >= 1) {
-            std::string line = st->scrub(fmt::format("kpipe: librdkafka {} {}: {}\n", level, fac, buf));
-            std::fputs(line.c_str(), stderr);
-        }
+        if (st->verbosity >= 1)
+            for (const auto& line : st->log_limiter.admit(fmt::format("librdkafka {} {}: {}", level, fac, buf),
+                                                          LogLimiter::Clock::now()))
+                std::fputs(st->scrub(fmt::format("kpipe: {}\n", line)).c_str(), stderr);
     } catch (...) {
     }
 }
@@ -44,11 +95,15 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
     (void)rk;
     try {
         std::lock_guard lock(st->mu);
-        st->last_error = reason;
         auto e = static_cast<rd_kafka_resp_err_t>(err);
+        // "1/1 brokers are down" sums up the errors before it: keep their reason.
+        if (e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || st->last_error.empty()) st->last_error = reason;
         if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
-            e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
+            e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
+            // Kept apart from last_error: "1/1 brokers are down" and the like follow it.
+            if (!st->auth_failed) st->auth_error = reason;
             st->auth_failed = true;
+        }
         if (e == RD_KAFKA_RESP_ERR__FATAL) {
             char buf[512];
             rd_kafka_fatal_error(rk, buf, sizeof buf);
@@ -59,6 +114,30 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
             std::fputs(st->scrub(fmt::format("kpipe: librdkafka error: {}\n", reason)).c_str(), stderr);
     } catch (...) {
     }
+}
+
+rd_kafka_resp_err_t on_broker_state(rd_kafka_t*, int32_t, const char*, const char* name, int port,
+                                     const char* state, void* opaque) noexcept {
+    auto* st = static_cast<ClientState*>(opaque);
+    try {
+        using clock = std::chrono::steady_clock;
+        std::lock_guard lock(st->mu);
+        auto& b = st->brokers[fmt::format("{}:{}", name, port)];
+        std::string_view next = state;
+        auto now = clock::now();
+        // A peer that is not Kafka drops the connection at once; a silent one lets the
+        // request time out (api.version.request.timeout.ms, 10s by default).
+        if (b.state == "APIVERSION_QUERY" && next == "DOWN" && now - b.since < std::chrono::seconds(1)) ++b.hangups;
+        if (next == "UP" || next == "UPDATE" || next.starts_with("AUTH")) b.answered = true;
+        b.state = next;
+        b.since = now;
+    } catch (...) {
+    }
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t on_new(rd_kafka_t* rk, const rd_kafka_conf_t*, void* opaque, char*, size_t) noexcept {
+    return rd_kafka_interceptor_add_on_broker_state_change(rk, "kpipe", on_broker_state, opaque);
 }
 
 const char* debug_contexts(int verbosity) {
@@ -99,6 +178,8 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     rd_kafka_conf_set_log_cb(conf.get(), log_cb);
     rd_kafka_conf_set_error_cb(conf.get(), error_cb);
     rd_kafka_conf_set_opaque(conf.get(), c.state_.get());
+    if (rd_kafka_conf_interceptor_add_on_new(conf.get(), "kpipe", on_new, c.state_.get()))
+        return fail(Exit::runtime, "cannot watch broker connections");
     if (hook) hook(conf.get());
 
     rd_kafka_type_t type = role == Role::consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER;
@@ -109,7 +190,12 @@ Result<Client> Client::create(const Settings& settings, Role role, const Propert
     return c;
 }
 
-Client::~Client() = default;
+Client::~Client() {
+    rk_.reset();  // its threads log until it is destroyed
+    if (state_ && state_->verbosity >= 1)
+        for (const auto& line : state_->log_limiter.flush())
+            std::fputs(state_->scrub(fmt::format("kpipe: {}\n", line)).c_str(), stderr);
+}
 
 std::string Client::last_error() const {
     std::lock_guard lock(state_->mu);
@@ -120,14 +206,19 @@ Result<void> Client::usable() const {
     std::lock_guard lock(state_->mu);
     if (state_->auth_failed)
         return fail(Exit::connect, "authentication or authorization failed at {}: {}", settings_->brokers(),
-                    state_->scrub(state_->last_error));
+                    state_->scrub(state_->auth_error));
     if (state_->fatal)
         return fail(Exit::runtime, "fatal Kafka client error: {}", state_->scrub(state_->fatal_reason));
     return {};
 }
 
 Error Client::connect_error(std::string_view what) const {
-    std::string reason = last_error();
+    std::string reason;
+    {
+        std::lock_guard lock(state_->mu);
+        reason = state_->not_kafka();
+    }
+    if (reason.empty()) reason = last_error();
     return Error{Exit::connect, fmt::format("cannot {} at {} within {}{}{}", what, settings_->brokers(),
                                             format_duration(settings_->timeout), reason.empty() ? "" : ": ",
                                             reason)};

@@ -1,6 +1,7 @@
 // A librdkafka handle built from Settings, with connection checks that fail within
 // the configured timeout instead of hanging, and log lines scrubbed of secrets.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "error.hpp"
 #include "kafka/handles.hpp"
+#include "log_limiter.hpp"
 #include "settings.hpp"
 
 namespace kpipe::kafka {
@@ -47,6 +49,17 @@ struct ClusterInfo {
     std::vector<BrokerInfo> brokers;
     std::vector<TopicInfo> topics;  // sorted by name
     const TopicInfo* find(std::string_view topic) const;
+    // One line per node that holds replicas of `topics` but is not among the live brokers
+    // (down, fenced or unreachable), naming the partitions it holds.
+    std::vector<std::string> nodes_down(const std::vector<std::string>& topics) const;
+};
+
+// How far the connection to one broker got, from librdkafka's broker state changes.
+struct BrokerProgress {
+    std::string state;                            // INIT, CONNECT, APIVERSION_QUERY, UP, DOWN, ...
+    std::chrono::steady_clock::time_point since;  // when it entered `state`
+    bool answered = false;                        // got past the first Kafka request
+    int hangups = 0;  // connections lost within a second of the first Kafka request, unanswered
 };
 
 // Shared between the handle's callbacks (librdkafka threads) and the caller.
@@ -54,11 +67,17 @@ struct ClientState {
     std::mutex mu;
     std::string last_error;       // most recent error or warning from librdkafka
     bool auth_failed = false;
+    std::string auth_error;       // the first authentication or authorization failure
     bool fatal = false;
     std::string fatal_reason;
     int verbosity = 0;
+    LogLimiter log_limiter;  // -v lines from librdkafka that repeat are held back
     std::vector<std::string> secrets;
+    std::map<std::string, BrokerProgress> brokers;  // by "host:port"
     std::string scrub(std::string text) const;
+    // Why no broker answered, when what happened says more than the last error: it is
+    // not a Kafka listener. Empty otherwise. Needs `mu`.
+    std::string not_kafka() const;
 };
 
 class Client {

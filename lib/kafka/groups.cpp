@@ -258,6 +258,10 @@ Result<LagSnapshot> observe_lag(Client& admin, const LagQuery& q) {
     auto highs = offsets_for_times(admin, tps, std::vector<int64_t>(tps.size(), RD_KAFKA_OFFSET_END));
     if (!highs) return std::unexpected(highs.error());
     snap.at_ms = now_ms();
+    std::vector<std::string> read;
+    for (const auto& tp : tps)
+        if (read.empty() || read.back() != tp.topic) read.push_back(tp.topic);
+    snap.nodes_down = info->nodes_down(read);
     std::map<lag::Key, int64_t> ends;
     for (size_t i = 0; i < tps.size(); ++i) ends[{tps[i].topic, tps[i].partition}] = (*highs)[i];
     for (const auto& [in, topics] : inputs) snap.groups.push_back(lag::assemble(in, topics, partition_counts, ends));

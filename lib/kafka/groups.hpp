@@ -62,6 +62,7 @@ struct LagSnapshot {
     int64_t at_ms = 0;                 // when the end offsets were read
     std::vector<lag::Group> groups;    // in the order asked, or by name
     std::vector<std::string> missing;  // named groups the cluster does not know
+    std::vector<std::string> nodes_down;  // see ClusterInfo::nodes_down
 };
 
 // One observation. Fails with exit 4 when the cluster is unreachable within --timeout and

@@ -1,9 +1,7 @@
 // JSON Schema records: the payload after the frame is the JSON document itself. Decoding
 // keeps its bytes; encoding checks the document against the schema (valijson, through
 // SchemaCheck) and sends it as it is.
-#include <simdjson.h>
-
-#include "envelope.hpp"
+#include "json.hpp"
 #include "registry/schema_codec.hpp"
 #include "schema_check.hpp"
 
@@ -17,7 +15,7 @@ public:
 
     Result<void> decode(std::string_view payload, std::string& out, std::string& message) override {
         message.clear();
-        if (!is_valid_json(parser_, pad_, payload)) return fail(Exit::data, "a JSON Schema record whose payload is not JSON");
+        if (!json_.valid(payload)) return fail(Exit::data, "a JSON Schema record whose payload is not JSON");
         out += payload;
         return {};
     }
@@ -31,8 +29,7 @@ public:
 
 private:
     std::unique_ptr<SchemaCheck> check_;
-    simdjson::dom::parser parser_;
-    std::string pad_;
+    JsonDocument json_;
 };
 
 }  // namespace

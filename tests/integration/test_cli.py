@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
+import threading
 import time
+
+import pytest
 
 
 def test_bad_flag_is_usage_error_with_usage_line(run):
@@ -142,3 +147,140 @@ def test_wrong_password_is_exit_4_naming_authentication_without_the_password(kpi
     assert "authentication" in err.lower() and sasl_brokers in err
     assert "wrong-pw-123" not in err and b"wrong-pw-123" not in r.stdout
     assert elapsed < 15  # fails on the broker's answer, not by waiting out --timeout
+
+
+@pytest.mark.parametrize("command", [["topics"], ["topics", "describe", "T"], ["lag"], ["produce", "T"],
+                                     ["consume", "T", "-e"], ["consume", "T", "-g", "G"], ["tail", "T"]])
+def test_wrong_password_names_the_reason_on_one_line_without_verbose(kpipe_bin, tmp_path, sasl_brokers, topic,
+                                                                     command):
+    t = topic()
+    cfg = sasl_profile(tmp_path, sasl_brokers)
+    args = [t if a == "T" else a for a in command]
+    r = subprocess.run([str(kpipe_bin), "--config", str(cfg), "--profile", "cloud", "--timeout", "20s", *args],
+                       capture_output=True, timeout=60, input=b'{"n":1}\n',
+                       env={"PATH": "/usr/bin:/bin", "KAFKA_PASSWORD": "wrong-pw-123"})
+    assert r.returncode == 4, r.stderr
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "authentication" in lines[0] and sasl_brokers in lines[0]
+    assert "Invalid username or password" in lines[0]  # the broker's reason, not "brokers are down"
+    assert "wrong-pw-123" not in lines[0]
+
+
+class FakeListener:
+    """A TCP port on loopback that is not Kafka: it answers HTTP, stays silent, or hangs up."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.conns: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        deadline = time.monotonic() + 60
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            if self.kind == "http":
+                conn.settimeout(2)
+                try:
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                except OSError:
+                    pass
+                conn.close()
+            elif self.kind == "hangup":
+                conn.close()
+            else:  # silent: keep it open, say nothing
+                self.conns.append(conn)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("kind, reason", [("http", 'starting "HTTP"'), ("silent", "no Kafka response"),
+                                          ("hangup", "closed the connection before any Kafka response")])
+@pytest.mark.parametrize("command", [["topics"], ["lag"]])
+def test_a_port_that_is_not_kafka_is_named_with_a_reason_within_timeout(kpipe_bin, kind, reason, command):
+    listener = FakeListener(kind)
+    try:
+        start = time.monotonic()
+        r = subprocess.run([str(kpipe_bin), "-b", f"127.0.0.1:{listener.port}", "--timeout", "2s", *command],
+                           capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+        elapsed = time.monotonic() - start
+    finally:
+        listener.close()
+    assert r.returncode == 4, r.stderr
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"127.0.0.1:{listener.port}" in lines[0]
+    assert "is this a Kafka listener?" in lines[0] and reason in lines[0]
+    assert elapsed < 8  # --timeout 2s, with room for a loaded machine
+
+
+# Every numeric option of every command: (command, option, bad value, the message after "option: ").
+NUMERIC_OPTIONS = [
+    (["produce", "t"], "--partition", "-1", "must be 0 or more, got -1"),
+    (["produce", "t"], "--partition", "99999999999", "must be at most 2147483647, got 99999999999"),
+    (["produce", "t"], "--batch-size", "0", "must be 1 or more, got 0"),
+    (["produce", "t"], "--rate", "0", "must be more than 0, got 0"),
+    (["produce", "t"], "--rate", "nan", "expected a number, got nan"),
+    (["consume", "t"], "--count", "-1", "must be 0 or more, got -1"),
+    (["consume", "t"], "--count", "99999999999999999999", "must be at most 9223372036854775807, got 99999999999999999999"),
+    (["tail", "t"], "--last", "-1", "must be 0 or more, got -1"),
+    (["topics", "create", "t"], "--partitions", "0", "must be 1 or more, got 0"),
+    (["topics", "create", "t"], "--replication-factor", "-1", "must be 1 or more, got -1"),
+    (["topics", "add-partitions", "t"], "--total", "0", "must be 1 or more, got 0"),
+    (["lag"], "--count", "0", "must be 1 or more, got 0"),
+    (["lag"], "--window", "1", "must be from 2 to 1000, got 1"),
+    (["lag"], "--max-lag", "-1", "must be 0 or more, got -1"),
+    (["consume", "t"], "--top", "-1", "must be 0 or more, got -1"),
+    (["consume", "t"], "--max-keys", "0", "must be 1 or more, got 0"),
+    (["tail", "t"], "--top", "-1", "must be 0 or more, got -1"),
+    (["tail", "t"], "--max-keys", "0", "must be 1 or more, got 0"),
+    (["replay", "f", "--to", "t"], "--rate", "0", "must be more than 0, got 0"),
+    (["replay", "f", "--to", "t"], "--rate", "inf", "expected a number, got inf"),
+]
+
+
+def kpipe_usage(kpipe_bin, *args: str) -> list[str]:
+    r = subprocess.run([str(kpipe_bin), *args], capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+    assert r.returncode == 2, r.stderr
+    return r.stderr.decode().splitlines()
+
+
+@pytest.mark.parametrize("command, option, value, message", NUMERIC_OPTIONS)
+def test_numeric_option_errors_are_plain(kpipe_bin, command, option, value, message):
+    lines = kpipe_usage(kpipe_bin, *command, option, value)
+    assert lines[0] == f"kpipe: {option}: {message}"
+    if option != "--rate":
+        lines = kpipe_usage(kpipe_bin, *command, option, "1.5")
+        assert lines[0] == f"kpipe: {option}: expected a whole number, got 1.5"
+
+
+def test_consume_short_count_flag_says_what_is_wrong(kpipe_bin):
+    assert kpipe_usage(kpipe_bin, "consume", "t", "-n", "-1")[0] == "kpipe: --count: must be 0 or more, got -1"
+
+
+def test_every_numeric_option_is_checked_above(kpipe_bin):
+    commands = [["produce"], ["consume"], ["tail"], ["topics"], ["topics", "list"], ["topics", "describe"],
+                ["topics", "create"], ["topics", "delete"], ["topics", "alter"], ["topics", "add-partitions"],
+                ["lag"], ["replay"], ["config", "show"]]
+    words = {w for c in commands for w in c}
+    checked = {(tuple(a for a in c if a in words), o) for c, o, _, _ in NUMERIC_OPTIONS}
+    found = set()
+    for command in commands:
+        out = subprocess.run([str(kpipe_bin), *command, "--help"], capture_output=True, check=True).stdout.decode()
+        for m in re.finditer(r"^\s+(?:-\w,)?(--[\w-]+) (N|INT|UINT|FLOAT|NUMBER|BYTES)\b", out, re.M):
+            found.add((tuple(command), m.group(1)))
+    assert found and found <= checked, found - checked

@@ -68,6 +68,22 @@ def test_envelope_embeds_json_and_marks_text_base64_and_null(run, brokers, topic
     assert r.stdout.count(b"\n") == 9
 
 
+def test_envelope_embeds_json_with_numbers_of_any_size(run, brokers, topic, read_topic):
+    name = topic()
+    values = [b'{"n":99999999999999999999}', b"1e400", b'[18446744073709551616,-2e999]']
+    produce(brokers, name, [dict(key=v, value=v, timestamp=BASE) for v in values])
+    r = run("consume", name, "-e")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    for line, v in zip(lines, values, strict=True):
+        assert b'"key":' + v + b',"value":' + v + b',"headers"' in line  # embedded verbatim, no *_encoding
+    # and produce --format envelope takes them back byte for byte
+    copy = topic()
+    r = run("produce", copy, "--format", "envelope", input=r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert [(x.key, x.value) for x in read_topic(copy)] == [(v, v) for v in values]
+
+
 def test_value_template_and_iso_time(run, brokers, topic):
     name = topic()
     produce(brokers, name, [
@@ -379,7 +395,10 @@ def test_bad_offsets_and_templates_exit_2_naming_the_part(run, topic):
     for args, part in [(["--from", "bogus"], b"bogus"), (["--from", "1:nope"], b"nope"),
                        (["--from", "@-1y"], b"1y"), (["--until", "x"], b"x"),
                        (["-f", "%t %x"], b"%x"), (["-f", "a\\q"], b"\\q"),
-                       (["-p", "1-"], b"1-"), (["--from", "stored"], b"group")]:
+                       (["-p", "1-"], b"1-"), (["--from", "stored"], b"group"),
+                       (["--from", "100:50"], b"invalid range '100:50': it ends (50) before it starts (100)"),
+                       (["--from", "@2025-11-24T17:00:00Z:@2025-11-24T16:00:00Z"], b"before it starts"),
+                       (["--from", "100", "--until", "50"], b"it ends (50) before it starts (100)")]:
         r = run("consume", name, *args)
         assert r.returncode == 2, (args, r.stderr)
         assert part in r.stderr, (args, r.stderr)

@@ -316,14 +316,6 @@ def test_lag_with_one_node_of_three_down(kpipe_bin, node_down):
     assert g["totals"]["lag"] == m[0] - c[0]
 
 
-NAMES_NODE_DOWN = (
-    "kpipe does not say that a replica's node is down: with node N of 3 killed and fenced, "
-    "`topics describe` and `lag` answer correctly but print nothing naming node N (or its "
-    "address) as missing, though the metadata lists only the live brokers"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NAMES_NODE_DOWN)
 @pytest.mark.parametrize("command", ["describe", "lag"])
 def test_the_missing_node_is_named(kpipe_bin, node_down, command):
     d = node_down
@@ -347,7 +339,6 @@ LEADER_JUST_DIED = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=LEADER_JUST_DIED)
 def test_topics_describe_right_after_a_leader_dies_waits_for_the_new_leader(kpipe_bin, cluster, request):
     topic = cluster.create_topic(unique_topic_name(request.node.name), partitions=3)
     node = cluster.leader(topic, 0)

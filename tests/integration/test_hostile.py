@@ -48,12 +48,14 @@ def test_json_nested_a_million_deep_is_bad_input_not_a_crash(run, topic, read_to
     assert r.returncode == 3, r.stderr
     assert b"<stdin>:2: not valid JSON" in r.stderr
     assert [x.value for x in read_topic(name)] == [b'{"n":1}']
-    # Sent as text, it comes back out of consume as text, and jq filters see a string.
+    # Sent as text (400,000 deep, to fit message.max.bytes), it comes back out of consume
+    # as text, and jq filters see a string.
+    deep = b"[" * 400_000 + b"]" * 400_000
     r = run("produce", name, "--format", "text", input=deep + b"\n")
     assert r.returncode == 0, r.stderr
     r = run("consume", name, "-e", "--where", ".value_encoding == \"text\"", "-f", "%S\n")
     assert r.returncode == 0, r.stderr
-    assert r.stdout == b"2000000\n"
+    assert r.stdout == b"800000\n"
 
 
 def test_nul_bytes_and_invalid_utf8_go_through_byte_for_byte(run, brokers, topic, read_topic):

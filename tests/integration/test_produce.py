@@ -96,6 +96,35 @@ def test_json_lines_are_sent_byte_for_byte_with_counts_and_bytes(run, topic, rea
     assert s == {"read": 303, "delivered": 303, "failed": 0, "bytes": sum(map(len, lines))}
 
 
+def test_numbers_of_any_size_are_valid_json_sent_byte_for_byte(run, topic, read_topic):
+    # JSON has no number limit: nothing here fits an int64, a uint64 or a double.
+    name = topic()
+    lines = [b'{"n":99999999999999999999}', b"1e400", b"18446744073709551616",
+             b'{"id":"u1","big":-1.5E+400,"list":[1, 2e999]}']
+    res = run("produce", name, input=b"\n".join(lines) + b"\n")
+    assert res.returncode == 0, res.stderr
+    assert [r.value for r in read_topic(name)] == lines
+    # still refused when it is not JSON
+    res = run("produce", name, input=b'[1e400,]\n')
+    assert res.returncode == 3 and b"<stdin>:1: not valid JSON" in res.stderr
+
+
+def test_key_and_timestamp_next_to_big_numbers(run, topic, read_topic):
+    name = topic()
+    data = (b'{"user":"u1","n":99999999999999999999,"ts":1764000000123}\n'
+            b'{"user":{"id":1e400, "tags": ["a"]},"ts":"2025-11-24T16:00:00Z"}\n'
+            b'{"user":18446744073709551616}\n')
+    res = run("produce", name, "--key", ".user", "--timestamp", ".ts", input=data)
+    assert res.returncode == 0, res.stderr
+    records = read_topic(name)
+    assert [r.key for r in records] == [b"u1", b'{"id":1e400,"tags":["a"]}', b"18446744073709551616"]
+    assert [r.timestamp for r in records[:2]] == [1764000000123, 1764000000000]
+    # a timestamp from a big number is a bad line naming the field
+    res = run("produce", name, "--timestamp", ".n", input=b'{"n":99999999999999999999}\n')
+    assert res.returncode == 3
+    assert b"<stdin>:1: field .n: expected epoch milliseconds or an ISO-8601 time, got 99999999999999999999" in res.stderr
+
+
 def test_quiet_silences_the_summary(run, topic, read_topic):
     name = topic()
     res = run("produce", name, "-q", input=b'{"a":1}\n')
@@ -375,6 +404,26 @@ def test_bad_envelope_line_names_the_field(run, topic, read_topic):
     assert [r.value for r in read_topic(name)] == [b"x"]
 
 
+def test_envelope_fields_of_the_wrong_kind_are_bad_lines_naming_the_field(run, topic, read_topic):
+    name = topic()
+    data = (b'{"timestamp_type":"bogus","value":"a","value_encoding":"text"}\n'
+            b'{"offset":"abc","value":"b","value_encoding":"text"}\n'
+            b'{"topic":5,"value":"c","value_encoding":"text"}\n'
+            b'{"partition":"x","value":"d","value_encoding":"text"}\n'
+            # what consume writes (and --failed: offset -1, null timestamp), and nulls
+            b'{"topic":"t","partition":0,"offset":-1,"timestamp":null,"timestamp_type":"none","key":null,'
+            b'"value":"e","value_encoding":"text","headers":[]}\n'
+            b'{"topic":"t","partition":0,"offset":12,"timestamp":"2025-11-24T16:00:00.123Z",'
+            b'"timestamp_type":"log_append","key":null,"value":"f","value_encoding":"text","headers":[]}\n'
+            b'{"topic":null,"partition":null,"offset":null,"timestamp_type":null,"value":"g","value_encoding":"text"}\n')
+    res = run("produce", name, "--format", "envelope", "--on-error", "skip", input=data)
+    assert res.returncode == 3
+    err = res.stderr.decode()
+    for line, field in [(1, "timestamp_type"), (2, "offset"), (3, "topic"), (4, "partition")]:
+        assert f"kpipe: <stdin>:{line}: field '{field}': expected " in err, err
+    assert [r.value for r in read_topic(name)] == [b"e", b"f", b"g"]
+
+
 def test_record_larger_than_message_max_bytes_is_bad_input(run, topic, read_topic, tmp_path):
     name = topic()
     big = b'{"blob":"' + b"x" * 3000 + b'"}'
@@ -626,6 +675,16 @@ def wait_until(predicate, what: str, timeout: float = 30):
         time.sleep(0.05)
 
 
+def signal_when(proc, ready, what: str, sig) -> bytes:
+    """Once ready() holds, sends sig and waits for kpipe to end: its stderr (killed if it hangs)."""
+    try:
+        wait_until(ready, what)
+        proc.send_signal(sig)
+        return proc.communicate(timeout=30)[1]
+    finally:
+        proc.kill()
+
+
 def test_sigint_delivers_what_was_read_and_exits_130(kpipe_bin, brokers, topic, read_topic, tmp_path):
     name = topic()
     events = sample("clickstream", 100)
@@ -635,19 +694,14 @@ def test_sigint_delivers_what_was_read_and_exits_130(kpipe_bin, brokers, topic, 
     # (opening blocks until the writer below comes), reads it to its end, closes it and
     # then waits on the pipe of stdin, which stays open.
     proc = start_kpipe(kpipe_bin, brokers, name, fifo, "-", "--linger", "60s")
-    try:
-        with open(fifo, "wb") as w:  # returns once kpipe has the FIFO open
-            w.write(events)
+    with open(fifo, "wb") as w:  # returns once kpipe has the FIFO open
+        w.write(events)
 
-        def fifo_done():
-            fds = Path(f"/proc/{proc.pid}/fd")
-            return all(os.readlink(fds / fd) != str(fifo) for fd in os.listdir(fds))
+    def fifo_done():
+        fds = Path(f"/proc/{proc.pid}/fd")
+        return all(os.readlink(fds / fd) != str(fifo) for fd in os.listdir(fds))
 
-        wait_until(fifo_done, "kpipe to read all of the FIFO")
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    stderr = signal_when(proc, fifo_done, "kpipe to read all of the FIFO", signal.SIGINT)
     assert proc.returncode == 130, stderr
     assert b"interrupted" in stderr
     assert [r.value for r in read_topic(name)] == events.splitlines()
@@ -658,13 +712,29 @@ def test_sigint_delivers_what_was_read_and_exits_130(kpipe_bin, brokers, topic, 
 def test_sigterm_while_waiting_on_stdin_exits_130(kpipe_bin, brokers, topic, read_topic):
     name = topic()
     proc = start_kpipe(kpipe_bin, brokers, name)
-    try:
-        proc.stdin.write(b'{"n":1}\n{"n":2}\n')
-        proc.stdin.flush()
-        wait_until(lambda: len(read_topic(name)) == 2, "the first records to arrive")
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    proc.stdin.write(b'{"n":1}\n{"n":2}\n')
+    proc.stdin.flush()
+    stderr = signal_when(proc, lambda: len(read_topic(name)) == 2, "the first records to arrive", signal.SIGTERM)
     assert proc.returncode == 130, stderr
     assert [r.value for r in read_topic(name)] == [b'{"n":1}', b'{"n":2}']
+
+
+def test_sigterm_while_waiting_to_open_a_fifo_exits_130(kpipe_bin, brokers, topic, read_topic, tmp_path):
+    name = topic()
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    proc = start_kpipe(kpipe_bin, brokers, name, fifo)
+
+    # Opening a FIFO for reading blocks until a writer comes: wait for kpipe's main
+    # thread to sit in openat(2) (x86_64: 257; open(2): 2) before signalling.
+    def opening():
+        fields = Path(f"/proc/{proc.pid}/syscall").read_text().split()
+        return fields[0] in ("257", "2")
+
+    stderr = signal_when(proc, opening, "kpipe to block opening the FIFO", signal.SIGTERM)
+    assert proc.returncode == 130, stderr
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert str(fifo) in lines[0] and "interrupted" in lines[0]
+    assert "Interrupted system call" not in lines[0]
+    assert read_topic(name) == []

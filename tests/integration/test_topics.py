@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 
 import kafkautil
@@ -202,3 +203,41 @@ def test_delete_asks_on_a_terminal(kpipe_bin, brokers, topic, admin):
     while t in admin.list_topics(timeout=10).topics:
         assert time.monotonic() < deadline, "topic still listed after a confirmed delete"
         time.sleep(0.2)
+
+
+def test_list_and_describe_tolerate_topics_created_and_deleted_meanwhile(run, topic, admin, request):
+    # Found by running `topics list` in a loop while another loop created and deleted
+    # topics: librdkafka fails the whole watermarks request when its metadata is stale
+    # (a topic just deleted: "unknown topic"; just created: "not leader"), so the whole
+    # command failed with empty stdout.
+    stable = topic(partitions=2)
+    stop = threading.Event()
+    churned: list[str] = []
+
+    def churn():
+        for i in range(40):
+            if stop.is_set():
+                return
+            name = kafkautil.unique_topic_name(f"{request.node.name}-{i}")
+            churned.append(name)
+            kafkautil.create_topic(admin, name, partitions=3)
+            kafkautil.delete_topic(admin, name)
+
+    worker = threading.Thread(target=churn, daemon=True)
+    worker.start()
+    try:
+        for i in range(40):
+            r = run("topics", "list", "-o", "json")
+            assert r.returncode == 0, r.stderr
+            assert stable in [t["name"] for t in json.loads(r.stdout)]
+            if churned:
+                other = churned[-1]
+                r = run("topics", "describe", stable, other, "-o", "json")
+                assert r.returncode in (0, 5), r.stderr
+                docs = json.loads(r.stdout)
+                assert docs[0]["name"] == stable and len(docs[0]["partitions"]) == 2
+                if r.returncode == 5:
+                    assert r.stderr.decode() == f"kpipe: topic '{other}' does not exist\n"
+    finally:
+        stop.set()
+        worker.join(timeout=120)

@@ -137,3 +137,60 @@ TEST_CASE("envelope round trip at the JSON depth limit") {
         CHECK(*back.value == deep);
     }
 }
+
+TEST_CASE("payloads with numbers beyond int64, uint64 and double are embedded as JSON and read back") {
+    for (const char* payload : {R"({"n":99999999999999999999})", "1e400", "18446744073709551616", R"([1,-1e400,{"a":2}])"}) {
+        CAPTURE(payload);
+        RecordView r{"t", 0, 5, 1000, TimestampType::create, payload, payload, {}};
+        std::string line = write(r);
+        CHECK(line.find(std::string("\"value\":") + payload + ",\"headers\"") != std::string::npos);
+        CHECK(line.find("_encoding") == std::string::npos);
+        Record back = round_trip(r);
+        CHECK(back.key == std::optional<std::string>(payload));
+        CHECK(back.value == std::optional<std::string>(payload));
+    }
+    EnvelopeWriter w;
+    CHECK(w.classify("[1e400,]") == Encoding::text);  // still not JSON
+}
+
+TEST_CASE("envelope reader checks every field: wrong types are named, what consume writes is accepted") {
+    EnvelopeReader reader;
+    struct Bad {
+        const char* line;
+        const char* message;
+    } bad[] = {
+        {R"({"value":1,"timestamp_type":"bogus"})",
+         R"(field 'timestamp_type': expected "create", "log_append", "none" or null)"},
+        {R"({"value":1,"timestamp_type":1})", "field 'timestamp_type': "},
+        {R"({"value":1,"offset":"abc"})", "field 'offset': expected an offset (a whole number, -1 or more) or null"},
+        {R"({"value":1,"offset":-2})", "field 'offset': "},
+        {R"({"value":1,"offset":1.5})", "field 'offset': "},
+        {R"({"value":1,"offset":99999999999999999999})", "field 'offset': "},
+        {R"({"value":1,"topic":5})", "field 'topic': expected the topic name (a string) or null"},
+        {R"({"value":1,"topic":["t"]})", "field 'topic': "},
+        {R"({"value":1,"partition":"x"})", "field 'partition': expected a partition number (-1 or more) or null"},
+        {R"({"value":1,"partition":2147483648})", "field 'partition': "},
+        {R"({"value":1,"timestamp":true})", "field 'timestamp': "},
+        {R"({"value":1,"timestamp":-2})", "field 'timestamp': "},
+    };
+    for (const auto& b : bad) {
+        CAPTURE(b.line);
+        auto res = reader.parse(b.line);
+        REQUIRE_FALSE(res.has_value());
+        CHECK(res.error().code == Exit::data);
+        CHECK(std::string_view(res.error().message).starts_with(b.message));
+    }
+    // Every form consume (and --failed) writes, and null where a field may be unknown.
+    for (const char* line :
+         {R"({"topic":"t","partition":3,"offset":1042,"timestamp":1764000000123,"timestamp_type":"create","key":null,"value":1,"headers":[]})",
+          R"({"topic":"t","partition":0,"offset":0,"timestamp":"2025-11-24T16:00:00.123Z","timestamp_type":"log_append","key":"k","key_encoding":"text","value":null,"headers":null})",
+          R"({"topic":"t","partition":-1,"offset":-1,"timestamp":null,"timestamp_type":"none","key":null,"value":"x","value_encoding":"text","headers":[]})",
+          R"({"topic":null,"partition":null,"offset":null,"timestamp":null,"timestamp_type":null,"value":1})"}) {
+        CAPTURE(line);
+        CHECK(reader.parse(line).has_value());
+    }
+    auto r = reader.parse(R"({"topic":"clicks","partition":2,"offset":7,"timestamp":5,"timestamp_type":"log_append","value":1})");
+    REQUIRE(r);
+    CHECK((r->topic == "clicks" && r->partition == 2 && r->offset == 7 && r->timestamp == 5));
+    CHECK(r->timestamp_type == TimestampType::log_append);
+}

@@ -1,11 +1,15 @@
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "input.hpp"
@@ -164,4 +168,33 @@ TEST_CASE("a signal stops reading") {
     CHECK(r.next(l) == ReadStatus::interrupted);
     ::close(fds[1]);
     ::close(fds[0]);
+}
+
+namespace {
+volatile std::sig_atomic_t fifo_signal = 0;
+extern "C" void on_fifo_signal(int sig) { fifo_signal = sig; }
+}  // namespace
+
+TEST_CASE("a signal while waiting to open a FIFO is an interruption naming it") {
+    std::string path = "/tmp/kpipe-input-fifo-" + std::to_string(::getpid());
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    struct sigaction sa {}, old {};
+    sa.sa_handler = on_fifo_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART, as SignalGuard installs it
+    REQUIRE(sigaction(SIGUSR1, &sa, &old) == 0);
+    LineReader r({path}, LineReader::default_buffer, LineReader::default_max_line, 0, Cancel(&fifo_signal));
+    // open(2) blocks until a writer comes; the signal must reach this thread to end it.
+    pthread_t self = pthread_self();
+    std::thread signaller([self] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        pthread_kill(self, SIGUSR1);
+    });
+    auto opened = r.open_all();
+    signaller.join();
+    sigaction(SIGUSR1, &old, nullptr);
+    std::remove(path.c_str());
+    REQUIRE_FALSE(opened.has_value());
+    CHECK(opened.error().code == Exit::interrupted);
+    CHECK(opened.error().message.starts_with(path + ": interrupted while waiting to open it"));
 }

@@ -200,3 +200,36 @@ TEST_CASE("+N saturates instead of overflowing") {
     CHECK(resolve_start({K::from_end, max}, m) == 10);
     CHECK(resolve_end({K::from_end, max}, m) == 10);
 }
+
+TEST_CASE("a range that ends before it starts is a usage error; an equal end is an empty range") {
+    struct Case {
+        const char* text;
+        const char* mentions;
+    };
+    for (auto c : {Case{"100:50", "invalid range '100:50': it ends (50) before it starts (100)"},
+                   Case{"@2025-11-24T17:00:00Z:@2025-11-24T16:00:00Z", "it ends (@2025-11-24T16:00:00.000Z) before"},
+                   Case{"@-1h:@-2h", "before it starts"}, Case{"+10:+5", "it ends (+5) before it starts (+10)"},
+                   Case{"-10:-20", "it ends (-20) before it starts (-10)"}}) {
+        CAPTURE(c.text);
+        auto r = parse_offset_range(c.text, now);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Exit::usage);
+        CHECK(r.error().message.find(c.mentions) != std::string::npos);
+        auto plan = parse_offset_plan(std::string("3=") + c.text, "", now);
+        REQUIRE_FALSE(plan);
+        CHECK(plan.error().message.starts_with("--from: invalid range"));
+    }
+    // Equal ends read nothing (TO is exclusive); ends of different kinds are compared later.
+    for (const char* ok : {"100:100", "@-1h:@-1h", "+5:+5", "-3:-3", "100:@-1h", "@-1h:5", "+10:5", "end:beginning",
+                           "-5:+1", "0:1", "-20:-10"})
+        CHECK_MESSAGE(parse_offset_range(ok, now).has_value(), ok);
+
+    auto r = parse_offset_plan("100", "50", now);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "--from '100' with --until '50': it ends (50) before it starts (100) and would read nothing");
+    r = parse_offset_plan("0=100,5", "1=4", now);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("(partition 1): it ends (4) before it starts (5)") != std::string::npos);
+    CHECK(parse_offset_plan("0=100,5", "0=200,50", now).has_value());
+    CHECK(parse_offset_plan("100", "100", now).has_value());
+}

@@ -2,131 +2,18 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <deque>
 #include <string>
 #include <vector>
 
+#include "fakes.hpp"
 #include "pacers.hpp"
 #include "pump.hpp"
 
 using namespace kpipe;
+using namespace kpipe::fakes;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct FakeClock : Clock {
-    time_point t{};
-    time_point now() const override { return t; }
-};
-
-// One scripted pull: an item (value `v`, offset `at`), bad input, idle, a barrier, an error.
-struct Script {
-    Pull kind = Pull::item;
-    std::string value;
-    int64_t at = 0;
-    std::string bad;
-    bool error = false;
-};
-
-Script item(std::string v, int64_t at) {
-    Script s;
-    s.value = std::move(v);
-    s.at = at;
-    return s;
-}
-
-Script pull(Pull kind) {
-    Script s;
-    s.kind = kind;
-    return s;
-}
-
-class FakeSource : public Source {
-public:
-    FakeSource(FakeClock& clock, std::vector<Script> script) : clock_(clock), script_(script.begin(), script.end()) {}
-    Result<Pull> pull(Item& out, int wait_ms) override {
-        ++pulls;
-        if (script_.empty()) {
-            if (!endless_) return Pull::end;
-            clock_.t += std::chrono::milliseconds(wait_ms);
-            return Pull::idle;
-        }
-        current_ = script_.front();
-        script_.pop_front();
-        if (current_.error) return fail(Exit::not_found, "topic 'gone' does not exist");
-        if (current_.kind == Pull::idle) clock_.t += std::chrono::milliseconds(wait_ms);
-        if (current_.kind != Pull::item) return current_.kind;
-        out = {};
-        out.record.value = current_.value;
-        out.pos = {0, 0, current_.at};
-        out.bad = current_.bad;
-        return Pull::item;
-    }
-    bool wants_done() const override { return wants_done_; }
-    void done(const Position& p) override { done_at.push_back(p.at); }
-    Result<void> finish() override {
-        finished = true;
-        return {};
-    }
-    bool endless() const override { return endless_; }
-
-    bool wants_done_ = false;
-    bool endless_ = false;
-    int pulls = 0;
-    bool finished = false;
-    std::vector<int64_t> done_at;
-
-private:
-    FakeClock& clock_;
-    std::deque<Script> script_;
-    Script current_;
-};
-
-class FakeWriter : public Writer {
-public:
-    explicit FakeWriter(FakeClock& clock) : clock_(clock) {}
-    Result<State> write(const Item& item) override {
-        written.emplace_back(*item.record.value);
-        write_times.push_back(clock_.t);
-        buffered_.push_back(item.pos);
-        if (close_after >= 0 && static_cast<int>(written.size()) >= close_after) return State::closed;
-        return State::open;
-    }
-    void skip(const Item& item) override {
-        skipped.push_back(item.pos.at);
-        buffered_.push_back(item.pos);
-    }
-    void reject(const Item& item, std::string_view reason) override {
-        rejected.push_back(item.pos.at);
-        reasons.emplace_back(reason);
-    }
-    Result<State> flush(bool all) override {
-        if (all) ++barrier_flushes;
-        for (const auto& p : buffered_) done(p);
-        buffered_.clear();
-        return State::open;
-    }
-    void wait(int ms) override { clock_.t += std::chrono::milliseconds(ms); }
-    End finish(bool interrupted) override {
-        finished = true;
-        finished_interrupted = interrupted;
-        return {failures, {}, {}};
-    }
-
-    std::vector<std::string> written;
-    std::vector<Clock::time_point> write_times;
-    std::vector<int64_t> skipped, rejected;
-    std::vector<std::string> reasons;
-    int barrier_flushes = 0;
-    int close_after = -1;
-    uint64_t failures = 0;
-    bool finished = false;
-    bool finished_interrupted = false;
-
-private:
-    FakeClock& clock_;
-    std::vector<Position> buffered_;
-};
 
 // Drops items whose value is "drop"; fails on "boom".
 class FakeStep : public Step {
