@@ -548,3 +548,17 @@ def test_keys_are_encoded_and_decoded_too(sr_run, topic, schema_registry, read_t
     r = sr_run("consume", t, "-e", "--decode", "none")
     [env] = envelopes(r.stdout)
     assert "value_schema" not in env and "key_schema" not in env
+
+
+def test_replay_of_decoded_recordings_merged_by_time_encodes_them_again(client, sr_run, run, topic, tmp_path,
+                                                                         read_topic, schema_registry):
+    src, dst = topic(), topic()
+    client("produce", src, "avro", write_schema(tmp_path, "c.avsc", CLICK),
+           input="".join(json.dumps({"page": f"/{i}", "rating": i}) + "\n" for i in range(4)))
+    lines = sr_run("consume", src, "-e").stdout.decode().splitlines()
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(lines[0] + "\n" + lines[2] + "\n")
+    b.write_text(lines[1] + "\n" + lines[3] + "\n")
+    r = run("replay", a, b, "--to", dst, "--schema-registry", schema_registry)
+    assert r.returncode == 0, r.stderr
+    assert sorted(x.value for x in read_topic(dst)) == sorted(x.value for x in read_topic(src))
