@@ -64,23 +64,6 @@ struct RecordView {
     const SchemaTag* value_schema = nullptr;
 };
 
-// A copy that owns its bytes.
-inline Record owned(const RecordView& v) {
-    Record r;
-    r.topic = v.topic;
-    r.partition = v.partition;
-    r.offset = v.offset;
-    r.timestamp = v.timestamp;
-    r.timestamp_type = v.timestamp_type;
-    if (v.key) r.key.emplace(*v.key);
-    if (v.value) r.value.emplace(*v.value);
-    for (const auto& h : v.headers)
-        r.headers.push_back({std::string(h.name), h.value ? std::optional<std::string>(*h.value) : std::nullopt});
-    if (v.key_schema) r.key_schema = *v.key_schema;
-    if (v.value_schema) r.value_schema = *v.value_schema;
-    return r;
-}
-
 // A view of `r`, valid while `r` lives unchanged.
 inline RecordView view_of(const Record& r) {
     RecordView v{r.topic, r.partition, r.offset, r.timestamp, r.timestamp_type, r.key, r.value, {}, nullptr, nullptr};
