@@ -89,7 +89,8 @@ void EnvelopeWriter::append(const RecordView& r, std::string& out) {
     out += ",\"timestamp_type\":\"";
     out += type_name(r.timestamp_type);
     out += '"';
-    auto field = [&](std::string_view name, const std::optional<std::string_view>& bytes, const SchemaTag* schema) {
+    auto field = [&](std::string_view name, const std::optional<std::string_view>& bytes, const SchemaTag* schema,
+                     bool binary) {
         out += ",\"";
         out += name;
         out += "\":";
@@ -99,7 +100,17 @@ void EnvelopeWriter::append(const RecordView& r, std::string& out) {
         }
         // A decoder's JSON (Avro, Protobuf) is one compact line already; JSON Schema
         // payloads are the producer's bytes and go through the usual rules.
-        Encoding e = schema && schema->type != "json" ? (out += *bytes, Encoding::json) : append_payload(out, *bytes);
+        Encoding e = Encoding::base64;
+        if (schema && schema->type != "json") {
+            out += *bytes;
+            e = Encoding::json;
+        } else if (binary) {
+            out += '"';
+            append_base64(out, *bytes);
+            out += '"';
+        } else {
+            e = append_payload(out, *bytes);
+        }
         if (e != Encoding::json) {
             out += ",\"";
             out += name;
@@ -107,8 +118,8 @@ void EnvelopeWriter::append(const RecordView& r, std::string& out) {
         }
         if (schema) append_schema_tag(out, name, *schema);
     };
-    field("key", r.key, r.key_schema);
-    field("value", r.value, r.value_schema);
+    field("key", r.key, r.key_schema, r.key_binary);
+    field("value", r.value, r.value_schema, r.value_binary);
     out += ",\"headers\":[";
     bool first = true;
     for (const auto& h : r.headers) {

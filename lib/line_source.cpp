@@ -21,6 +21,7 @@ void reset(RecordView& r) {
     r.value.reset();
     r.headers.clear();
     r.key_schema = r.value_schema = nullptr;
+    r.key_binary = r.value_binary = false;
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ struct RecordView {
     std::vector<HeaderView> headers;
     const SchemaTag* key_schema = nullptr;  // owned by whoever decoded the payload
     const SchemaTag* value_schema = nullptr;
+    // Shown as base64 whatever the bytes (a registry record that could not be decoded).
+    bool key_binary = false, value_binary = false;
 };
 
 // A view of `r`, valid while `r` lives unchanged.

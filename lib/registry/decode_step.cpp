@@ -44,14 +44,16 @@ Result<Codecs::Entry*> Codecs::get(int32_t id) {
 }
 
 Result<bool> DecodeSchemas::apply(Item& item) {
-    if (auto r = decode(item, item.record.key, item.record.key_schema, key_buf_, "key"); !r) return std::unexpected(r.error());
-    if (auto r = decode(item, item.record.value, item.record.value_schema, value_buf_, "value"); !r)
+    auto& rec = item.record;
+    if (auto r = decode(item, rec.key, rec.key_schema, rec.key_binary, key_buf_, "key"); !r)
+        return std::unexpected(r.error());
+    if (auto r = decode(item, rec.value, rec.value_schema, rec.value_binary, value_buf_, "value"); !r)
         return std::unexpected(r.error());
     return true;
 }
 
 Result<void> DecodeSchemas::decode(Item& item, std::optional<std::string_view>& bytes, const SchemaTag*& tag,
-                                   std::string& buf, std::string_view which) {
+                                   bool& binary, std::string& buf, std::string_view which) {
     if (!bytes || tag) return {};
     auto framed = unframe(*bytes);
     if (!framed) {
@@ -74,7 +76,9 @@ Result<void> DecodeSchemas::decode(Item& item, std::optional<std::string_view>& 
         if (opts_.strict) return fail(Exit::data, "{}: {}", which, *why);
         ++undecoded_;
         if (opts_.warn)
-            opts_.warn(fmt::format("{}: {} kept undecoded: {}", places_.format(item.pos), which, *why));
+            opts_.warn(fmt::format("{}: {} kept undecoded (base64): {}", places_.format(item.pos), which, *why));
+        binary = true;
+        item.envelope = {};
         return {};
     }
     bytes = buf;

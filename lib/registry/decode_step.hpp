@@ -2,8 +2,8 @@
 // value in the wire format is decoded with its schema (fetched once per id) and tagged
 // with key_schema/value_schema, which the envelope writes out. What cannot be decoded
 // is kept as it is: a value not in the wire format (counted, said once), an unknown
-// schema id or a payload the schema cannot read (a warning naming the record; an error
-// in strict mode). A registry that goes away stops the run (Exit::connect).
+// schema id or a payload the schema cannot read (shown as base64, with a warning naming
+// the record; an error in strict mode). A registry that goes away stops the run (Exit::connect).
 #pragma once
 #include <functional>
 #include <map>
@@ -58,8 +58,8 @@ public:
     uint64_t undecoded() const { return undecoded_; }
 
 private:
-    Result<void> decode(Item& item, std::optional<std::string_view>& bytes, const SchemaTag*& tag, std::string& buf,
-                        std::string_view which);
+    Result<void> decode(Item& item, std::optional<std::string_view>& bytes, const SchemaTag*& tag, bool& binary,
+                        std::string& buf, std::string_view which);
 
     Codecs codecs_;
     DecodeOptions opts_;
