@@ -18,6 +18,8 @@
 #include "offsets.hpp"
 #include "schema_check.hpp"
 #include "pump.hpp"
+#include "registry/decode_step.hpp"
+#include "registry/encode_step.hpp"
 #include "settings.hpp"
 
 namespace kpipe::cli {
@@ -107,6 +109,36 @@ struct Checks {
 // The topics given, else the profile's default topic (an Event Hubs EntityPath); a usage
 // error when there is neither.
 std::vector<std::string> topics_or_default(const Settings& s, std::vector<std::string> given);
+
+// Schema Registry: --schema-registry URL (or the profile's schema_registry table);
+// decoding (consume, tail, replay): --decode, --avro-json; encoding (produce, replay):
+// --value-schema, --key-schema, --schema-type, --register.
+enum class DecodeMode { none, auto_, strict };
+struct RegistryFlags {
+    std::string url;
+    DecodeMode decode = DecodeMode::auto_;
+    bool avro_json = false;
+    std::string value_schema, key_schema, schema_type;
+    bool register_schema = false;
+};
+void add_decode_options(CLI::App& app, RegistryFlags& f);
+void add_encode_options(CLI::App& app, RegistryFlags& f, bool with_url);
+struct RegistrySteps {
+    std::unique_ptr<registry::Client> client;
+    std::unique_ptr<registry::DecodeSchemas> decode;
+    std::unique_ptr<registry::EncodeSchemas> encode;
+    bool quiet = false;
+    // Connects (exit 4 within --timeout when the registry does not answer or refuses the
+    // credentials) when a registry is configured. `decoding`: records read from topics are
+    // decoded; `encoding`: records written to `topic` are encoded (also those tagged with a
+    // value_schema, which without a registry are bad input).
+    RegistrySteps(const RegistryFlags& f, const Settings& s, const Places& places, bool decoding, bool encoding,
+                  const std::string& topic);
+    void add_decode_to(std::vector<Step*>& steps);
+    void add_encode_to(std::vector<Step*>& steps);
+    // After the run: how many values were not in the wire format, or kept undecoded.
+    void report() const;
+};
 
 // Writes a whole document (a table, JSON) to stdout; false when the reader went away (a
 // clean stop, e.g. `| head`). A write error is a Failure.

@@ -47,6 +47,7 @@ Exit run_show(const Settings& s, const ConfigOptions& o) {
     if (!s.default_topic.value.empty()) add("default_topic", s.default_topic);
     for (const auto& [k, v] : s.kafka) add(k, v);
     for (const auto& [k, v] : s.auth) add(k, v);
+    for (const auto& [k, v] : s.registry) add("schema_registry." + k, v);
 
     if (o.format == Format::json) {
         nlohmann::ordered_json doc = nlohmann::ordered_json::object();

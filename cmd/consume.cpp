@@ -29,6 +29,7 @@ struct ConsumeOptions {
     bool iso_time = false;
     JqOptions jq;
     SchemaFlags schema;
+    RegistryFlags registry;
     OnError on_error = OnError::fail;
     bool wait_for_topic = false;
     bool pipe_batch = false;
@@ -71,6 +72,7 @@ Exit run_consume(const Settings& s, const ConsumeOptions& o) {
     p.cancel = cancel;
 
     Places places;
+    RegistrySteps registry(o.registry, s, places, true, false, "");
     auto opened = TopicSource::open(s, source_options(s, o, cancel), places);
     if (!opened && opened.error().code == Exit::not_found && !o.wait_for_topic)
         opened.error().message += " (--wait-for-topic waits for it)";
@@ -89,9 +91,12 @@ Exit run_consume(const Settings& s, const ConsumeOptions& o) {
     Checks checks(o.schema, s, places, cancel);
     Writer& writer = checks.wrap(counter ? static_cast<Writer&>(*counter) : lines);
     std::vector<Step*> steps;
+    registry.add_decode_to(steps);
     jq.add_to(steps);
     checks.add_to(steps);
-    return conclude(pump(*source, steps, writer, p));
+    Exit exit = conclude(pump(*source, steps, writer, p));
+    registry.report();
+    return exit;
 }
 
 }  // namespace
@@ -104,7 +109,8 @@ void register_consume(CLI::App& app, Commands& out) {
         "  {\"topic\":..,\"partition\":..,\"offset\":..,\"timestamp\":..,\"timestamp_type\":..,\"key\":..,\"value\":..,"
         "\"headers\":[[name,value],..]}\n"
         "  key/value are embedded as JSON when they are JSON, else strings with key_encoding/value_encoding\n"
-        "  \"text\" or \"base64\".\n"
+        "  \"text\" or \"base64\". With a schema registry, a key/value in its wire format is shown decoded\n"
+        "  (Avro, Protobuf, JSON Schema) and followed by key_schema/value_schema {type, subject, id}.\n"
         "Offsets (--from/--until): beginning | end | stored | N | +N (N after the log start) | -N (N before\n"
         "  the end) | @TIME (epoch ms, ISO-8601, or a duration ago: @-1h); ranges FROM:TO (TO exclusive);\n"
         "  per partition P=SPEC, e.g. --from 0=100,1=end, or end,0=100 (a bare spec for the other partitions).\n"
@@ -156,6 +162,7 @@ void register_consume(CLI::App& app, Commands& out) {
     add_jq_options(*c, o->jq, "the envelope",
                    "each is written as one compact JSON line (or through -f as the value)");
     add_schema_options(*c, o->schema, "each record's value");
+    add_decode_options(*c, o->registry);
     add_count_options(*c, o->counting);
     add_on_error_option(*c, o->on_error,
                         "A record --where or --map fails on (a jq error; with fail nothing from it on is committed)");

@@ -156,6 +156,119 @@ std::vector<std::string> topics_or_default(const Settings& s, std::vector<std::s
     return {s.default_topic.value};
 }
 
+namespace {
+
+void add_registry_url(CLI::App& app, RegistryFlags& f) {
+    const char* g = "Schema Registry";
+    app.add_option("--schema-registry", f.url,
+                   "Schema Registry URL (Confluent API, e.g. http://localhost:8081; credentials and TLS files in the "
+                   "profile's schema_registry table)")
+        ->type_name("URL")
+        ->group(g);
+}
+
+}  // namespace
+
+void add_decode_options(CLI::App& app, RegistryFlags& f) {
+    const char* g = "Schema Registry";
+    add_registry_url(app, f);
+    add_choice(app, "--decode", f.decode, {{"auto", DecodeMode::auto_}, {"none", DecodeMode::none}, {"strict", DecodeMode::strict}},
+               "With a schema registry: auto (default) shows keys and values in the wire format (Avro, Protobuf, JSON "
+               "Schema) as JSON with key_schema/value_schema, keeping what cannot be decoded as it is with a warning; "
+               "strict makes an unknown schema id or an undecodable payload bad input (exit 3, see --on-error); none "
+               "shows the bytes")
+        ->type_name("MODE")
+        ->group(g);
+    app.add_flag("--avro-json", f.avro_json,
+                 "Decode Avro to the Avro JSON encoding (unions as {\"type\": value}, bytes as code points) instead of "
+                 "plain JSON")
+        ->group(g);
+}
+
+void add_encode_options(CLI::App& app, RegistryFlags& f, bool with_url) {
+    const char* g = "Schema Registry";
+    if (with_url) add_registry_url(app, f);
+    app.add_option("--value-schema", f.value_schema,
+                   "Encode each value in the wire format with this schema: a subject (its latest version), a schema id, "
+                   "or a schema file registered under TOPIC-value (see --register). An event that does not fit is bad "
+                   "input: 'events.jsonl:12: .rating: expected int, got string'")
+        ->type_name("SUBJECT|ID|FILE")
+        ->group(g);
+    app.add_option("--key-schema", f.key_schema, "The same for keys (subject TOPIC-key for a file)")
+        ->type_name("SUBJECT|ID|FILE")
+        ->group(g);
+    app.add_option("--schema-type", f.schema_type,
+                   "The type of a schema file: avro, protobuf or json (JSON Schema); default by its extension (.avsc "
+                   "avro, .proto protobuf, .json json)")
+        ->check(CLI::IsMember({"avro", "protobuf", "json"}))
+        ->type_name("TYPE")
+        ->group(g);
+    app.add_flag("--register", f.register_schema,
+                 "Register a schema file under TOPIC-value (TOPIC-key) first; without it the file must be registered")
+        ->group(g);
+}
+
+RegistrySteps::RegistrySteps(const RegistryFlags& f, const Settings& s, const Places& places, bool decoding,
+                             bool encoding, const std::string& topic)
+    : quiet(s.quiet) {
+    registry::Config c;
+    auto get = [&](const char* key) {
+        auto it = s.registry.find(key);
+        return it == s.registry.end() ? std::string() : it->second.value;
+    };
+    c.url = f.url.empty() ? get("url") : f.url;
+    c.user = get("user");
+    c.password = get("password");
+    c.ca_file = get("ca_file");
+    c.cert_file = get("cert_file");
+    c.key_file = get("key_file");
+    c.timeout = s.timeout;
+    bool schemas_given = !f.value_schema.empty() || !f.key_schema.empty();
+    if (c.url.empty()) {
+        if (schemas_given)
+            throw Failure{{Exit::usage, "--value-schema and --key-schema need a schema registry (--schema-registry URL "
+                                        "or schema_registry in the profile)"}};
+        if (encoding) encode = std::make_unique<registry::EncodeSchemas>(nullptr, registry::EncodeOptions{});
+        return;
+    }
+    client = std::make_unique<registry::Client>(c);
+    ok_or_throw(client->check());
+    if (decoding && f.decode != DecodeMode::none) {
+        registry::DecodeOptions o;
+        o.strict = f.decode == DecodeMode::strict;
+        o.codec.avro_json = f.avro_json;
+        if (!s.quiet) o.warn = [](const std::string& line) { fmt::print(stderr, "kpipe: warning: {}\n", line); };
+        decode = std::make_unique<registry::DecodeSchemas>(*client, std::move(o), places);
+    }
+    if (encoding) {
+        registry::EncodeOptions o;
+        if (!f.value_schema.empty())
+            o.value_id = value_or_throw(
+                registry::resolve_schema(*client, f.value_schema, f.schema_type, topic, "value", f.register_schema));
+        if (!f.key_schema.empty())
+            o.key_id = value_or_throw(
+                registry::resolve_schema(*client, f.key_schema, f.schema_type, topic, "key", f.register_schema));
+        encode = std::make_unique<registry::EncodeSchemas>(client.get(), o);
+    }
+}
+
+void RegistrySteps::add_decode_to(std::vector<Step*>& steps) {
+    if (decode) steps.push_back(decode.get());
+}
+
+void RegistrySteps::add_encode_to(std::vector<Step*>& steps) {
+    if (encode) steps.push_back(encode.get());
+}
+
+void RegistrySteps::report() const {
+    if (!decode || quiet) return;
+    if (auto n = decode->unframed(); n > 0)
+        fmt::print(stderr, "kpipe: {} value{} not in the Schema Registry wire format, shown as they are\n", n,
+                   n == 1 ? " was" : "s were");
+    if (auto n = decode->undecoded(); n > 0)
+        fmt::print(stderr, "kpipe: {} record{} kept undecoded (see the warnings above)\n", n, n == 1 ? " was" : "s were");
+}
+
 bool print_stdout(std::string_view text) {
     Output out(STDOUT_FILENO, text.size());
     return value_or_throw(out.write(text)) == Output::State::open;

@@ -35,6 +35,7 @@ struct ProduceOptions {
     double rate = 0;
     JqOptions jq;
     SchemaFlags schema;
+    RegistryFlags registry;
 };
 
 Millis duration_flag(std::string_view flag, const std::string& text) {
@@ -111,10 +112,12 @@ Exit run_produce(const Settings& s, const ProduceOptions& o) {
     EventFields fields(std::move(key), std::move(timestamp));
     JqSteps jq(o.jq, {}, JqInput::value, MapOutput::value);
     Checks checks(o.schema, s, places, cancel);
+    RegistrySteps registry(o.registry, s, places, false, true, o.topic);
     std::vector<Step*> steps;
     jq.add_to(steps);
     checks.add_to(steps);
     if (o.format == LineFormat::json) steps.push_back(&fields);
+    registry.add_encode_to(steps);
 
     RatePacer pacer(o.rate);
     PumpOptions p;
@@ -171,6 +174,7 @@ void register_produce(CLI::App& app, Commands& out) {
     add_jq_options(*cmd, o->jq, "each JSON event",
                    "each becomes a record, whose key and timestamp --key and --timestamp then take from it");
     add_schema_options(*cmd, o->schema, "each JSON event");
+    add_encode_options(*cmd, o->registry, true);
     add_on_error_option(*cmd, o->on_error,
                         "Bad input line (not JSON, not an envelope, not UTF-8, too large) or a jq error");
     cmd->add_option("--failed", o->failed_path,

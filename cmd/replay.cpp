@@ -43,6 +43,7 @@ struct ReplayOptions {
     std::string checkpoint;
     std::string failed_path;
     OnError on_error = OnError::fail;
+    RegistryFlags registry;
     bool progress = false;
     std::string delivery_timeout;
     std::string compression;
@@ -255,11 +256,16 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
     Checks checks(schema, target, places, cancel);
     ShiftTimestamps shift;
     OriginHeaders origin(places);
+    // With a registry, records are decoded for --where and encoded again (with their own
+    // schema ids, or --value-schema's) on the way out.
+    RegistrySteps registry(o.registry, s, places, true, true, o.to);
     std::vector<Step*> steps;
+    registry.add_decode_to(steps);
     jq.add_to(steps);
     checks.add_to(steps);
     if (o.timestamp == TimestampRule::shift) steps.push_back(&shift);
     if (o.header_origin) steps.push_back(&origin);
+    registry.add_encode_to(steps);
 
     TimestampPacer own_pace(speed > 0 ? speed : 1, max_gap);
     RatePacer rate(o.rate);
@@ -301,6 +307,7 @@ Exit run_replay(const Settings& s, const SettingsInput& in, const ReplayOptions&
         if (outcome.stats.dropped) line += fmt::format(", {} filtered out", outcome.stats.dropped);
         fmt::print(stderr, "{}\n", line);
     }
+    registry.report();
     return exit;
 }
 
@@ -366,6 +373,8 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
     r->add_option("--failed", o->failed_path, "Write every record not delivered to FILE as envelope lines")
         ->type_name("FILE");
     add_on_error_option(*r, o->on_error, "Bad input line, or a record failing --where, --map or --schema");
+    add_decode_options(*r, o->registry);
+    add_encode_options(*r, o->registry, false);
     r->add_flag("--progress", o->progress, "Show a live counter on stderr (on by default on a terminal)");
     r->add_option("--delivery-timeout", o->delivery_timeout, "How long a record is retried, e.g. 30s (default 2m)")
         ->type_name("DURATION");

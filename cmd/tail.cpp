@@ -25,6 +25,7 @@ struct TailOptions {
     OnError on_error = OnError::fail;
     CountFlags count;
     SchemaFlags schema;
+    RegistryFlags registry;
 };
 
 TopicSourceOptions source_options(const Settings& s, const TailOptions& o, Cancel cancel) {
@@ -49,6 +50,7 @@ Exit run_tail(const Settings& s, const TailOptions& o) {
     SignalGuard guard;
     Cancel cancel = SignalGuard::cancel();
     Places places;
+    RegistrySteps registry(o.registry, s, places, true, false, "");
     auto source = value_or_throw(TopicSource::open(s, source_options(s, o, cancel), places));
     bool terminal = is_terminal(stdout);
     std::unique_ptr<Printer> lines;
@@ -64,6 +66,7 @@ Exit run_tail(const Settings& s, const TailOptions& o) {
     }
     JqSteps jq(o.jq, {o.iso_time}, JqInput::envelope, MapOutput::value);
     std::vector<Step*> steps;
+    registry.add_decode_to(steps);
     jq.add_to(steps);
     std::optional<TailStats> stats;
     if (o.stats) stats.emplace(*lines, is_terminal(stderr), Style{use_color(s, stderr)});
@@ -81,7 +84,9 @@ Exit run_tail(const Settings& s, const TailOptions& o) {
     PumpOptions p;
     p.cancel = cancel;
     p.on_error = o.on_error;
-    return conclude(pump(*source, steps, writer, p));
+    Exit exit = conclude(pump(*source, steps, writer, p));
+    registry.report();
+    return exit;
 }
 
 }  // namespace
@@ -108,6 +113,7 @@ void register_tail(CLI::App& app, Commands& out) {
         ->type_name("FORMAT");
     add_jq_options(*t, o->jq, "the envelope", "each is shown as the record's value (piped: one compact JSON line)");
     add_schema_options(*t, o->schema, "each record's value");
+    add_decode_options(*t, o->registry);
     add_count_options(*t, o->count);
     add_on_error_option(*t, o->on_error, "A record --where or --map fails on (a jq error)");
     out.push_back({t, [o](const Settings& s) {

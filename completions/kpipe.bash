@@ -3,10 +3,10 @@
 _kpipe_node() {
     case "$1" in
         "kpipe") words="produce consume tail replay topics lag config version --help -h --brokers -b --profile -X --config --timeout --verbose -v --quiet -q --color --version "; positional="" ;;
-        "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --where --filter --map --schema --dead-letter --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
-        "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output -o --format -f --time-format --where --filter --map --schema --dead-letter --count-by --sum --avg --min --max --top --window --max-keys --on-error --wait-for-topic --pipe-batch "; positional="topic" ;;
-        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format --where --filter --map --schema --dead-letter --count-by --sum --avg --min --max --top --window --max-keys --on-error "; positional="topic" ;;
-        "kpipe replay") words="--help -h --to --to-profile --from --until --speed --rate --max-gap --partition --timestamp --header -H --header-origin --where --filter --map --schema --dead-letter --dry-run --allow-loop --checkpoint --failed --on-error --progress --delivery-timeout --compression -z --group -g --topic -t --partitions -p --execute --output -o "; positional="" ;;
+        "kpipe produce") words="--help -h --format --key -k --timestamp --key-delim --header -H --partition -p --ignore-partition --where --filter --map --schema --dead-letter --schema-registry --value-schema --key-schema --schema-type --register --on-error --failed --progress --compression -z --linger --batch-size --delivery-timeout --rate "; positional="topic" ;;
+        "kpipe consume") words="--help -h --group -g --no-commit --commit-interval --from --until --partition -p --count -n --exit-at-end -e --idle --output -o --format -f --time-format --where --filter --map --schema --dead-letter --schema-registry --decode --avro-json --count-by --sum --avg --min --max --top --window --max-keys --on-error --wait-for-topic --pipe-batch "; positional="topic" ;;
+        "kpipe tail") words="--help -h --last -n --since --partition -p --wrap --stats --time-format --where --filter --map --schema --dead-letter --schema-registry --decode --avro-json --count-by --sum --avg --min --max --top --window --max-keys --on-error "; positional="topic" ;;
+        "kpipe replay") words="--help -h --to --to-profile --from --until --speed --rate --max-gap --partition --timestamp --header -H --header-origin --where --filter --map --schema --dead-letter --dry-run --allow-loop --checkpoint --failed --on-error --schema-registry --decode --avro-json --value-schema --key-schema --schema-type --register --progress --delivery-timeout --compression -z --group -g --topic -t --partitions -p --execute --output -o "; positional="" ;;
         "kpipe topics") words="list describe create delete alter add-partitions --help -h --output -o --all -a "; positional="" ;;
         "kpipe topics list") words="--help -h --output -o --all -a "; positional="" ;;
         "kpipe topics describe") words="--help -h --output -o "; positional="topic" ;;
@@ -48,6 +48,10 @@ _kpipe() {
         "kpipe produce:--map") COMPREPLY=(); return ;;
         "kpipe produce:--schema") COMPREPLY=(); return ;;
         "kpipe produce:--dead-letter") COMPREPLY=(); return ;;
+        "kpipe produce:--schema-registry") COMPREPLY=(); return ;;
+        "kpipe produce:--value-schema") COMPREPLY=(); return ;;
+        "kpipe produce:--key-schema") COMPREPLY=(); return ;;
+        "kpipe produce:--schema-type") COMPREPLY=($(compgen -W "avro protobuf json " -- "$cur")); return ;;
         "kpipe produce:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
         "kpipe produce:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe produce:--compression"|"kpipe produce:-z") COMPREPLY=($(compgen -W "none gzip snappy lz4 zstd " -- "$cur")); return ;;
@@ -69,6 +73,8 @@ _kpipe() {
         "kpipe consume:--map") COMPREPLY=(); return ;;
         "kpipe consume:--schema") COMPREPLY=(); return ;;
         "kpipe consume:--dead-letter") COMPREPLY=(); return ;;
+        "kpipe consume:--schema-registry") COMPREPLY=(); return ;;
+        "kpipe consume:--decode") COMPREPLY=($(compgen -W "auto none strict " -- "$cur")); return ;;
         "kpipe consume:--count-by") COMPREPLY=(); return ;;
         "kpipe consume:--sum") COMPREPLY=(); return ;;
         "kpipe consume:--avg") COMPREPLY=(); return ;;
@@ -86,6 +92,8 @@ _kpipe() {
         "kpipe tail:--map") COMPREPLY=(); return ;;
         "kpipe tail:--schema") COMPREPLY=(); return ;;
         "kpipe tail:--dead-letter") COMPREPLY=(); return ;;
+        "kpipe tail:--schema-registry") COMPREPLY=(); return ;;
+        "kpipe tail:--decode") COMPREPLY=($(compgen -W "auto none strict " -- "$cur")); return ;;
         "kpipe tail:--count-by") COMPREPLY=(); return ;;
         "kpipe tail:--sum") COMPREPLY=(); return ;;
         "kpipe tail:--avg") COMPREPLY=(); return ;;
@@ -112,6 +120,11 @@ _kpipe() {
         "kpipe replay:--checkpoint") COMPREPLY=(); return ;;
         "kpipe replay:--failed") COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "kpipe replay:--on-error") COMPREPLY=($(compgen -W "fail skip " -- "$cur")); return ;;
+        "kpipe replay:--schema-registry") COMPREPLY=(); return ;;
+        "kpipe replay:--decode") COMPREPLY=($(compgen -W "auto none strict " -- "$cur")); return ;;
+        "kpipe replay:--value-schema") COMPREPLY=(); return ;;
+        "kpipe replay:--key-schema") COMPREPLY=(); return ;;
+        "kpipe replay:--schema-type") COMPREPLY=($(compgen -W "avro protobuf json " -- "$cur")); return ;;
         "kpipe replay:--delivery-timeout") COMPREPLY=(); return ;;
         "kpipe replay:--compression"|"kpipe replay:-z") COMPREPLY=($(compgen -W "none gzip snappy lz4 zstd " -- "$cur")); return ;;
         "kpipe replay:--group"|"kpipe replay:-g") COMPREPLY=($(compgen -W "$(kpipe __complete groups 2>/dev/null)" -- "$cur")); return ;;

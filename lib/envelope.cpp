@@ -33,6 +33,24 @@ void append_int(std::string& out, int64_t v) {
 
 }  // namespace
 
+void append_schema_tag(std::string& out, std::string_view name, const SchemaTag& t) {
+    out += ",\"";
+    out += name;
+    out += "_schema\":{\"type\":";
+    append_json_string(out, t.type);
+    if (!t.subject.empty()) {
+        out += ",\"subject\":";
+        append_json_string(out, t.subject);
+    }
+    out += ",\"id\":";
+    append_int(out, t.id);
+    if (!t.message.empty()) {
+        out += ",\"message\":";
+        append_json_string(out, t.message);
+    }
+    out += '}';
+}
+
 EnvelopeWriter::EnvelopeWriter(EnvelopeOptions o) : opts_(o) {}
 
 Encoding EnvelopeWriter::classify(std::string_view bytes) {
@@ -71,7 +89,8 @@ void EnvelopeWriter::append(const RecordView& r, std::string& out) {
     out += ",\"timestamp_type\":\"";
     out += type_name(r.timestamp_type);
     out += '"';
-    auto field = [&](std::string_view name, const std::optional<std::string_view>& bytes) {
+    auto field = [&](std::string_view name, const std::optional<std::string_view>& bytes, const SchemaTag* schema,
+                     bool binary) {
         out += ",\"";
         out += name;
         out += "\":";
@@ -79,14 +98,28 @@ void EnvelopeWriter::append(const RecordView& r, std::string& out) {
             out += "null";
             return;
         }
-        Encoding e = append_payload(out, *bytes);
-        if (e == Encoding::json) return;
-        out += ",\"";
-        out += name;
-        out += e == Encoding::text ? "_encoding\":\"text\"" : "_encoding\":\"base64\"";
+        // A decoder's JSON (Avro, Protobuf) is one compact line already; JSON Schema
+        // payloads are the producer's bytes and go through the usual rules.
+        Encoding e = Encoding::base64;
+        if (schema && schema->type != "json") {
+            out += *bytes;
+            e = Encoding::json;
+        } else if (binary) {
+            out += '"';
+            append_base64(out, *bytes);
+            out += '"';
+        } else {
+            e = append_payload(out, *bytes);
+        }
+        if (e != Encoding::json) {
+            out += ",\"";
+            out += name;
+            out += e == Encoding::text ? "_encoding\":\"text\"" : "_encoding\":\"base64\"";
+        }
+        if (schema) append_schema_tag(out, name, *schema);
     };
-    field("key", r.key);
-    field("value", r.value);
+    field("key", r.key, r.key_schema, r.key_binary);
+    field("value", r.value, r.value_schema, r.value_binary);
     out += ",\"headers\":[";
     bool first = true;
     for (const auto& h : r.headers) {
@@ -135,6 +168,42 @@ Result<std::string> decode_payload(std::string_view name, const Payload& p, simd
     return bad(fmt::format("unknown {}_encoding \"{}\" (expected text or base64)", name, p.encoding));
 }
 
+// {"type":"avro","subject":"s","id":3}: type and id required, subject optional.
+Result<SchemaTag> read_schema_tag(simdjson::ondemand::value v) {
+    using namespace simdjson;
+    auto bad = [] {
+        return fail(Exit::data, "expected {{\"type\": \"avro\"|\"protobuf\"|\"json\", \"subject\": ..., \"id\": N}}");
+    };
+    ondemand::object o;
+    if (v.get_object().get(o)) return bad();
+    SchemaTag t;
+    for (auto f : o) {
+        std::string_view k;
+        if (f.unescaped_key().get(k)) return bad();
+        ondemand::value fv = f.value();
+        std::string_view s;
+        if (k == "type") {
+            if (fv.get_string().get(s) || (s != "avro" && s != "protobuf" && s != "json")) return bad();
+            t.type = s;
+        } else if (k == "subject") {
+            if (fv.get_string().get(s)) return bad();
+            t.subject = s;
+        } else if (k == "message") {
+            if (fv.get_string().get(s)) return bad();
+            t.message = s;
+        } else if (k == "id") {
+            int64_t id = 0;
+            if (fv.get_int64().get(id) || id < 0 || id > INT32_MAX) return bad();
+            t.id = static_cast<int32_t>(id);
+        } else {
+            std::string_view ignored;
+            if (raw_json_of(fv, ignored)) return bad();
+        }
+    }
+    if (t.type.empty() || t.id < 0) return bad();
+    return t;
+}
+
 }  // namespace
 
 Result<Record> EnvelopeReader::parse(std::string_view line) {
@@ -147,8 +216,9 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
     ondemand::object obj;
     if (doc.get_object().get(obj)) return fail(Exit::data, "not a valid envelope: expected a JSON object");
 
-    static constexpr std::string_view known[] = {"topic", "partition", "offset", "timestamp", "timestamp_type",
-                                                 "key", "key_encoding", "value", "value_encoding", "headers"};
+    static constexpr std::string_view known[] = {"topic",        "partition",      "offset",     "timestamp",
+                                                 "timestamp_type", "key",        "key_encoding", "value",
+                                                 "value_encoding", "headers",    "key_schema",   "value_schema"};
     Record r;
     Payload key, value;
     unsigned seen = 0;
@@ -178,6 +248,11 @@ Result<Record> EnvelopeReader::parse(std::string_view line) {
             Payload& p = fname == "key_encoding" ? key : value;
             if (v.get_string().get(p.encoding) || p.encoding.empty()) return bad("expected \"text\" or \"base64\"");
             // The string lives in the parser's buffer until the next parse: fine for this call.
+        } else if (fname == "key_schema" || fname == "value_schema") {
+            if (is_null) continue;
+            auto tag = read_schema_tag(v);
+            if (!tag) return bad(tag.error().message);
+            (fname == "key_schema" ? r.key_schema : r.value_schema) = std::move(*tag);
         } else if (fname == "partition") {
             if (is_null) continue;
             int64_t p = 0;

@@ -56,4 +56,7 @@ private:
     std::string pad_;
 };
 
+// Appends ,"NAME_schema":{"type":...,"subject":...,"id":...}.
+void append_schema_tag(std::string& out, std::string_view name, const SchemaTag& t);
+
 }  // namespace kpipe

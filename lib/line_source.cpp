@@ -20,6 +20,8 @@ void reset(RecordView& r) {
     r.key.reset();
     r.value.reset();
     r.headers.clear();
+    r.key_schema = r.value_schema = nullptr;
+    r.key_binary = r.value_binary = false;
 }
 
 }  // namespace
@@ -117,9 +119,7 @@ void LineSource::decode_envelope(std::string_view bytes, Item& out) {
     if (e.timestamp >= 0) {
         if (auto ok = sendable_time(e.timestamp); !ok) return bad(out, "timestamp " + ok.error().message);
     }
-    RecordView& r = out.record;
-    r = {e.topic, e.partition, e.offset, e.timestamp, e.timestamp_type, e.key, e.value, {}};
-    for (const auto& h : e.headers) r.headers.push_back({h.name, h.value});
+    out.record = view_of(e);
 }
 
 void LineSource::decode_text(std::string_view bytes, Item& out) {

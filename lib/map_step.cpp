@@ -41,9 +41,7 @@ Result<bool> Map::emit(Item& item) {
     auto parsed = reader_.parse(out);
     if (!parsed) return fail(Exit::data, "{}: output is not an envelope: {}", label_, parsed.error().message);
     envelope_ = std::move(*parsed);
-    const Record& e = envelope_;
-    item.record = {e.topic, e.partition, e.offset, e.timestamp, e.timestamp_type, e.key, e.value, {}};
-    for (const auto& h : e.headers) item.record.headers.push_back({h.name, h.value});
+    item.record = view_of(envelope_);
     return true;
 }
 

@@ -38,6 +38,8 @@ MergeSource::Held MergeSource::hold(const Item& item) {
     h.partition = r.partition;
     h.timestamp_type = r.timestamp_type;
     if (!item.bad.empty()) h.bad = item.bad;
+    if (r.key_schema) h.key_schema = *r.key_schema;
+    if (r.value_schema) h.value_schema = *r.value_schema;
     auto each = [&](auto&& f) {
         f(Field(r.topic));
         f(r.key);
@@ -133,6 +135,8 @@ void MergeSource::hand_out(LaneQueue& q, Item& out) {
     r.offset = h.offset;
     r.timestamp = h.timestamp;
     r.timestamp_type = h.timestamp_type;
+    r.key_schema = h.key_schema ? &*h.key_schema : nullptr;
+    r.value_schema = h.value_schema ? &*h.value_schema : nullptr;
     out.pos = h.pos;
     out.bad = h.bad;
     out.envelope = {};

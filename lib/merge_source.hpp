@@ -8,6 +8,7 @@
 // approximate, and said once).
 #pragma once
 #include <deque>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,7 @@ private:
         TimestampType timestamp_type = TimestampType::none;
         std::string bytes;
         std::string bad;  // bad input: why
+        std::optional<SchemaTag> key_schema, value_schema;  // envelope lines decoded from a registry
         size_t size() const { return 96 + bytes.size() + bad.size(); }
     };
     struct LaneQueue {

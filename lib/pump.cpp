@@ -123,6 +123,7 @@ std::optional<Stop> Pump::run_steps(Item& item, size_t from) {
     for (size_t i = from; i < steps_.size(); ++i) {
         Step& step = *steps_[i];
         auto keep = step.apply(item);
+        if (!keep && keep.error().code == Exit::connect) return fail(std::move(keep.error()));  // a service went away
         if (!keep) return reject(item, keep.error().message);
         if (!*keep) return std::nullopt;
         if (!step.expands()) continue;

@@ -1,6 +1,7 @@
 #include "schema_check.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -50,7 +51,12 @@ SchemaCheck::~SchemaCheck() = default;
 Result<std::unique_ptr<SchemaCheck>> SchemaCheck::load(const std::string& path) {
     std::ifstream in(path);
     if (!in) return fail(Exit::usage, "schema {}: cannot read it", path);
-    auto doc = nlohmann::json::parse(in, nullptr, false);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return parse(text, path);
+}
+
+Result<std::unique_ptr<SchemaCheck>> SchemaCheck::parse(const std::string& text, const std::string& path) {
+    auto doc = nlohmann::json::parse(text, nullptr, false);
     if (doc.is_discarded()) return fail(Exit::usage, "schema {}: not JSON", path);
     auto impl = std::make_unique<Impl>();
     try {
@@ -65,11 +71,16 @@ Result<std::unique_ptr<SchemaCheck>> SchemaCheck::load(const std::string& path) 
 
 Result<bool> SchemaCheck::apply(Item& item) {
     if (!item.record.value) return fail(Exit::data, "schema: the record has no value (null)");
-    auto doc = nlohmann::json::parse(*item.record.value, nullptr, false);
+    if (auto r = check(*item.record.value); !r) return std::unexpected(r.error());
+    return true;
+}
+
+Result<void> SchemaCheck::check(std::string_view json) {
+    auto doc = nlohmann::json::parse(json, nullptr, false);
     if (doc.is_discarded()) return fail(Exit::data, "schema: the value is not JSON");
     valijson::ValidationResults results;
     valijson::adapters::NlohmannJsonAdapter adapter(doc);
-    if (impl_->validator.validate(impl_->schema, adapter, &results)) return true;
+    if (impl_->validator.validate(impl_->schema, adapter, &results)) return {};
     // The innermost error says most: the last one valijson pushed for the deepest place.
     valijson::ValidationResults::Error e, deepest;
     while (results.popError(e))

@@ -13,7 +13,11 @@ class SchemaCheck : public Step {
 public:
     // An unreadable or invalid schema is a usage error naming the file.
     static Result<std::unique_ptr<SchemaCheck>> load(const std::string& path);
+    // The same for a schema's text; `label` names it in errors ("schema LABEL: ...").
+    static Result<std::unique_ptr<SchemaCheck>> parse(const std::string& text, const std::string& label);
     Result<bool> apply(Item& item) override;
+    // Whether one JSON document fits: Exit::data naming where and why when not.
+    Result<void> check(std::string_view json);
     ~SchemaCheck() override;
 
     struct Impl;

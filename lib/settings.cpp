@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -165,16 +166,24 @@ Result<std::string> scalar_text(const toml::node& n, const std::string& where) {
     return fail(Exit::usage, "{}: expected a string, number or boolean", where);
 }
 
+// A scalar's text with ${VAR} references expanded.
+Result<std::string> expanded_text(const toml::node& n, const std::string& where, const EnvLookup& env) {
+    auto text = scalar_text(n, where);
+    if (!text) return text;
+    return expand_env(*text, env, where);
+}
+
 struct FileProfile {
     std::map<std::string, Value> kafka;
     std::map<std::string, Value> auth;
     Value default_topic;
+    std::map<std::string, Value> registry;
     std::optional<Value> timeout;
 };
 
 constexpr std::string_view known_keys =
     "kind, brokers, security_protocol, sasl_mechanism, user, password, ca_file, ca_password, cert_file, key_file, "
-    "key_password, client_id, timeout, insecure_skip_tls_verify, properties; with a kind: api_key, api_secret, "
+    "key_password, client_id, timeout, insecure_skip_tls_verify, properties, schema_registry; with a kind: api_key, api_secret, "
     "connection_string, region, aws_profile, token_endpoint, client_secret, scope, token_ca_file; any secret also as "
     "KEY_command";
 
@@ -248,17 +257,27 @@ Result<FileProfile> load_profile(const std::string& file, const toml::table& roo
             if (!props) return fail(Exit::usage, "{}: expected a table of librdkafka properties", where);
             for (const auto& [pk, pn] : *props) {
                 std::string pwhere = fmt::format("{}: key 'properties.{}'", at(file, pn), pk.str());
-                auto text = scalar_text(pn, pwhere);
-                if (!text) return std::unexpected(text.error());
-                auto expanded = expand_env(*text, env, pwhere);
+                auto expanded = expanded_text(pn, pwhere, env);
                 if (!expanded) return std::unexpected(expanded.error());
                 out.kafka[std::string(pk.str())] = Value{*expanded, Origin::file, source};
             }
             continue;
         }
-        auto text = scalar_text(node, where);
-        if (!text) return std::unexpected(text.error());
-        auto expanded = expand_env(*text, env, where);
+        if (key == "schema_registry") {
+            const toml::table* t = node.as_table();
+            if (!t) return fail(Exit::usage, "{}: expected a table (url, user, password, ca_file, cert_file, key_file)", where);
+            static constexpr std::string_view known[] = {"url", "user", "password", "ca_file", "cert_file", "key_file"};
+            for (const auto& [rk, rn] : *t) {
+                std::string rwhere = fmt::format("{}: key 'schema_registry.{}'", at(file, rn), rk.str());
+                if (std::find(std::begin(known), std::end(known), rk.str()) == std::end(known))
+                    return fail(Exit::usage, "{}: unknown (known: url, user, password, ca_file, cert_file, key_file)", rwhere);
+                auto expanded = expanded_text(rn, rwhere, env);
+                if (!expanded) return std::unexpected(expanded.error());
+                out.registry[std::string(rk.str())] = Value{*expanded, Origin::file, source};
+            }
+            continue;
+        }
+        auto expanded = expanded_text(node, where, env);
         if (!expanded) return std::unexpected(expanded.error());
         if (key.ends_with("_command") && is_secret_profile_key(key.substr(0, key.size() - 8))) {
             std::string base = key.substr(0, key.size() - 8);
@@ -412,6 +431,7 @@ Result<Settings> resolve_settings(const SettingsInput& in, const EnvLookup& env)
             for (auto& [k, v] : p->kafka) s.kafka[k] = std::move(v);
             s.auth = std::move(p->auth);
             s.default_topic = std::move(p->default_topic);
+            s.registry = std::move(p->registry);
             if (p->timeout) s.timeout_text = *p->timeout;
         }
         if (auto w = exposed_secret_warning(file, *root)) s.warnings.push_back({*w, false});

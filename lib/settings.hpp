@@ -50,6 +50,9 @@ struct Settings {
         bool loud = false;  // printed even with -q (e.g. TLS verification switched off)
     };
     std::vector<Warning> warnings;
+    // Schema Registry: url, user, password, ca_file, cert_file, key_file (a profile's
+    // [profiles.NAME.schema_registry] table).
+    std::map<std::string, Value> registry;
     Value profile;                       // empty value: no profile
     Value config_file;                   // empty value: none found
     Value timeout_text;

@@ -211,7 +211,7 @@ bool TopicWriter::send_batch() {
     bool go_on = true;
     for (const auto& [i, why] : producer_->produce_batch(opts_.topic, records)) {
         const auto& p = records[i];
-        RecordView r{opts_.topic, p.partition, -1, -1, TimestampType::none, p.key, p.value, {}};
+        RecordView r{opts_.topic, p.partition, -1, -1, TimestampType::none, p.key, p.value, {}, nullptr, nullptr};
         go_on = refused(p.tag, why, r) && go_on;  // later records were queued already
     }
     batch_->clear();

@@ -21,6 +21,13 @@ Fixtures:
     read_topic  read_topic(name) -> [Record(partition, offset, key, value,
                 headers, timestamp)] read by an independent consumer
 
+Schema Registry (test_registry.py):
+    schema_registry  base URL of a real Apicurio Registry's Confluent API:
+                     KPIPE_SCHEMA_REGISTRY, else one started by
+                     scripts/schema-registry-local for the session (stopped at its end)
+    auth_registry    the same with --auth (basic auth, user alice, password alice-secret),
+                     always started for the session, in a state dir of its own
+
 Fault injection (tests marked `fault`, run last; each cluster is started on first
 use in a state dir of its own next to scripts/kafka-local's, and stopped at the end
 of the session; it cannot start: the test fails):
@@ -167,6 +174,43 @@ def read_topic(brokers: str):
         return kafkautil.read_all(brokers, name, timeout=timeout, **kwargs)
 
     return _read
+
+
+@pytest.fixture(scope="session")
+def schema_registry() -> str:
+    """A real registry: KPIPE_SCHEMA_REGISTRY, else scripts/schema-registry-local's."""
+    if os.environ.get("KPIPE_SCHEMA_REGISTRY"):
+        yield os.environ["KPIPE_SCHEMA_REGISTRY"]
+        return
+    script = str(kafkautil.REPO_ROOT / "scripts" / "schema-registry-local")
+    running = subprocess.run([script, "status"], capture_output=True).returncode == 0
+    if not running:
+        started = subprocess.run([script, "start"], capture_output=True, text=True, timeout=300)
+        if started.returncode != 0:
+            pytest.fail(f"cannot start the schema registry: {started.stderr}", pytrace=False)
+    env = subprocess.run([script, "env"], capture_output=True, text=True, check=True).stdout
+    url = env.strip().split("=", 1)[1]
+    yield url
+    if not running:
+        subprocess.run([script, "stop"], capture_output=True, timeout=60)
+
+
+def _registry_dir() -> Path:
+    default = Path(os.environ.get("TMPDIR") or "/tmp") / f"kpipe-registry-{os.getuid()}"
+    return Path(os.environ.get("KPIPE_REGISTRY_DIR") or default)
+
+
+@pytest.fixture(scope="session")
+def auth_registry() -> str:
+    """A registry that takes only user alice, password alice-secret."""
+    script = str(kafkautil.REPO_ROOT / "scripts" / "schema-registry-local")
+    env = {**os.environ, "KPIPE_REGISTRY_DIR": f"{_registry_dir()}-auth"}
+    started = subprocess.run([script, "start", "--auth"], capture_output=True, text=True, timeout=300, env=env)
+    if started.returncode != 0:
+        pytest.fail(f"cannot start the schema registry with --auth: {started.stderr}", pytrace=False)
+    out = subprocess.run([script, "env"], capture_output=True, text=True, check=True, env=env).stdout
+    yield out.strip().split("=", 1)[1]
+    subprocess.run([script, "stop"], capture_output=True, timeout=60, env=env)
 
 
 def _own_cluster(name: str, nodes: int):
