@@ -339,17 +339,31 @@ std::optional<std::string> exposed_secret_warning(const std::string& file, const
     if (::stat(file.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return std::nullopt;
     const toml::table* profiles = root["profiles"].as_table();
     if (!profiles) return std::nullopt;
+    // A profile's own secret keys, and in its tables (properties, schema_registry) any
+    // key that names a password or a secret (sasl.password, ssl.key.password...).
+    auto written_secret = [](std::string_view key, const toml::node& v, bool nested) {
+        auto text = v.value<std::string>();
+        bool secret = is_secret_profile_key(key) ||
+                      (nested && (key.find("password") != key.npos || key.find("secret") != key.npos));
+        return secret && text && !text->empty() && text->find("${") == std::string::npos;
+    };
     for (const auto& [name, node] : *profiles) {
         const toml::table* p = node.as_table();
         if (!p) continue;
         for (const auto& [k, v] : *p) {
-            auto text = v.value<std::string>();
-            bool secret = is_secret_profile_key(k.str());
-            if (secret && text && !text->empty() && text->find("${") == std::string::npos)
+            std::string key(k.str());
+            bool found = written_secret(key, v, false);
+            if (const toml::table* t = v.as_table())
+                for (const auto& [tk, tv] : *t)
+                    if (!found && written_secret(tk.str(), tv, true)) {
+                        found = true;
+                        key += "." + std::string(tk.str());
+                    }
+            if (found)
                 return fmt::format("warning: {} holds a secret ('{}' in profile '{}') and is readable by {}: "
-                                   "chmod 600 {} (or take the secret from ${{VAR}} or {}_command)",
-                                   file, k.str(), name.str(), (st.st_mode & 007) ? "others" : "its group", file,
-                                   k.str());
+                                   "chmod 600 {} (or take the secret from ${{VAR}}{})",
+                                   file, key, name.str(), (st.st_mode & 007) ? "others" : "its group", file,
+                                   v.is_table() ? "" : " or " + key + "_command");
         }
     }
     return std::nullopt;

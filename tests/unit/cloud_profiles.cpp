@@ -173,6 +173,18 @@ TEST_CASE("a readable config file holding a secret in clear gets a warning") {
     s = load("[profiles.p]\npassword = \"in-clear\"\n", "p");
     REQUIRE(s);
     CHECK(s->warnings.empty());
+    // Secrets in the profile's tables count too.
+    s = load("[profiles.p]\nproperties = { \"sasl.password\" = \"in-clear\" }\n", "p", {}, open);
+    REQUIRE(s);
+    REQUIRE(s->warnings.size() == 1);
+    CHECK(s->warnings[0].text.find("'properties.sasl.password'") != std::string::npos);
+    s = load("[profiles.p.schema_registry]\nurl = \"http://r\"\npassword = \"in-clear\"\n", "p", {}, open);
+    REQUIRE(s);
+    REQUIRE(s->warnings.size() == 1);
+    CHECK(s->warnings[0].text.find("'schema_registry.password'") != std::string::npos);
+    s = load("[profiles.p]\nproperties = { \"sasl.username\" = \"alice\" }\n", "p", {}, open);
+    REQUIRE(s);
+    CHECK(s->warnings.empty());
 }
 
 TEST_CASE("turning TLS verification off is loud") {
