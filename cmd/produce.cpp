@@ -146,7 +146,7 @@ void register_produce(CLI::App& app, Commands& out) {
         "  kpipe consume t | kpipe produce t2 --format envelope");
     cmd->add_option("topic", o->topic,
                     "Topic to send to; default: the profile's topic (an Event Hubs EntityPath), reading stdin");
-    cmd->add_option("file", o->files, "Input files, read in order; '-' or none: stdin")->type_name("FILE");
+    cmd->add_option("file", o->files, "Input files, read in order (*.gz and *.zst decompressed); '-' or none: stdin")->type_name("FILE");
     add_choice(*cmd, "--format", o->format,
                {{"json", LineFormat::json}, {"envelope", LineFormat::envelope}, {"text", LineFormat::text}},
                "Input lines: json (one JSON value per line, sent as is; blank lines skipped), envelope (as "

@@ -332,7 +332,7 @@ void register_replay(CLI::App& app, Commands& out, const SettingsInput& input) {
         "  kpipe replay recorded.jsonl --to clickstream --speed 10x --max-gap 1s\n"
         "  kpipe replay topic:orders --to orders --to-profile staging --timestamp shift\n"
         "  kpipe replay --group billing --from @-30m --topic orders --execute");
-    r->add_option("source", o->sources, "Envelope files ('-': stdin) or topic:NAME")->type_name("SOURCE");
+    r->add_option("source", o->sources, "Envelope files ('-': stdin; *.gz and *.zst decompressed) or topic:NAME")->type_name("SOURCE");
     r->add_option("--to", o->to, "Topic to send to")->type_name("TOPIC");
     r->add_option("--to-profile", o->to_profile,
                   "Send to the cluster of this config-file profile (the sources stay on -b/--profile)")

@@ -24,6 +24,7 @@ LineReader::LineReader(std::vector<std::string> paths, size_t buffer_size, size_
     if (paths_.empty()) paths_.push_back("-");
     for (const auto& p : paths_) names_.push_back(is_stdin(p) ? "<stdin>" : p);
     fds_.assign(paths_.size(), -1);
+    decompress_.resize(paths_.size());
     buf_.resize(std::clamp<size_t>(buffer_size, 64, max_line_ + 1));
 }
 
@@ -52,6 +53,7 @@ Result<void> LineReader::open_all() {
             return fail(Exit::usage, "{}: is a directory", names_[i]);
         }
         fds_[i] = fd;
+        if (auto kind = Decompressor::for_path(paths_[i])) decompress_[i] = std::make_unique<Decompressor>(*kind);
     }
     return {};
 }
@@ -84,7 +86,10 @@ Result<ReadStatus> LineReader::fill() {
             }
             if (ready < 0 && errno == EINTR) continue;
         }
-        ssize_t n = ::read(fd, buf_.data() + end_, buf_.size() - end_);
+        auto* unpack = decompress_[current_].get();
+        ssize_t n = unpack ? unpack->read(fd, buf_.data() + end_, buf_.size() - end_)
+                           : ::read(fd, buf_.data() + end_, buf_.size() - end_);
+        if (n == -2) return fail(Exit::runtime, "{}: {}", names_[current_], unpack->error());
         if (n > 0) {
             waiting_ = false;
             end_ += static_cast<size_t>(n);

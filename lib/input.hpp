@@ -3,11 +3,13 @@
 // than `max_line` is reported as too long (with its length) and skipped.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cancel.hpp"
+#include "decompress.hpp"
 #include "error.hpp"
 
 namespace kpipe {
@@ -29,7 +31,7 @@ public:
     static constexpr size_t default_buffer = 1 << 20;
     static constexpr size_t default_max_line = 64 << 20;
 
-    // "-" is stdin; no paths means stdin.
+    // "-" is stdin; no paths means stdin. Files named *.gz or *.zst are decompressed.
     // `idle_ms` > 0: next() returns `idle` as soon as input would block, then after each
     // `idle_ms` without input. `cancel` stops waits for input.
     explicit LineReader(std::vector<std::string> paths, size_t buffer_size = default_buffer,
@@ -59,6 +61,7 @@ private:
     std::vector<std::string> paths_;
     std::vector<std::string> names_;
     std::vector<int> fds_;
+    std::vector<std::unique_ptr<Decompressor>> decompress_;  // per source, for .gz and .zst files
     size_t current_ = 0;
     std::string buf_;
     size_t begin_ = 0;  // first unconsumed byte

@@ -738,3 +738,25 @@ def test_sigterm_while_waiting_to_open_a_fifo_exits_130(kpipe_bin, brokers, topi
     assert str(fifo) in lines[0] and "interrupted" in lines[0]
     assert "Interrupted system call" not in lines[0]
     assert read_topic(name) == []
+
+
+def test_gzip_files_are_read_decompressed_and_a_truncated_one_is_named(run, topic, read_topic, tmp_path):
+    import gzip
+
+    name = topic()
+    whole = b"".join(b'{"id":%d}\n' % i for i in range(5000))
+    gz = tmp_path / "events.jsonl.gz"
+    gz.write_bytes(gzip.compress(whole) + gzip.compress(b'{"id":"last"}\n'))  # two members
+    r = run("produce", name, gz)
+    assert r.returncode == 0, r.stderr
+    assert [x.value for x in read_topic(name)] == whole.splitlines() + [b'{"id":"last"}']
+
+    packed = gzip.compress(whole)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    other = topic()
+    r = run("produce", other, cut)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.decode().splitlines()[0] == f"kpipe: {cut}: gzip data ends early (truncated file)"
+    sent = [x.value for x in read_topic(other)]
+    assert 0 < len(sent) < 5000 and sent == whole.splitlines()[: len(sent)]
