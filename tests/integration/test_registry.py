@@ -169,10 +169,12 @@ def client(schema_registry: str, brokers: str, tmp_path: Path):
 
 @pytest.fixture
 def sr_run(run, schema_registry: str):
-    """run() with --schema-registry after the subcommand."""
+    """run() with --schema-registry after the subcommand, and a --timeout that leaves the
+    registry's JVM room on a busy machine (tests of a timeout give their own)."""
 
     def _run(cmd: str, *args, **kwargs):
-        return run(cmd, "--schema-registry", schema_registry, *args, **kwargs)
+        wait = () if "--timeout" in args else ("--timeout", "60s")
+        return run(cmd, "--schema-registry", schema_registry, *wait, *args, **kwargs)
 
     return _run
 
