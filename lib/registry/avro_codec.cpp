@@ -98,6 +98,9 @@ public:
         avro_value_reset(&value_);
         if (avro_value_read(reader_, &value_) != 0)
             return fail(Exit::data, "not an Avro record of this schema: {}", libavro_error());
+        // Bytes after the record would be lost by decoding: such a value stays undecoded.
+        if (size_t extra = trailing_bytes(); extra != 0)
+            return fail(Exit::data, "{} byte{} after the Avro record", extra, extra == 1 ? "" : "s");
         size_t start = out.size();
         if (!write(&value_, tree_.root(), out)) {
             out.resize(start);
@@ -126,6 +129,15 @@ public:
     }
 
 private:
+    // What is left in the reader after a record (libavro's memory reader does not tell
+    // its position; a read fails once it is exhausted).
+    size_t trailing_bytes() {
+        size_t n = 0;
+        char byte;
+        while (avro_read(reader_, &byte, 1) == 0) ++n;
+        return n;
+    }
+
     // Appends `v` as JSON; false when a string is not UTF-8.
     bool write(avro_value_t* v, const AvroNode* n, std::string& out) {
         switch (avro_value_get_type(v)) {

@@ -370,6 +370,24 @@ def test_unknown_schema_id_is_reported_and_kept(sr_run, run, topic, read_topic):
     assert b"schema id 987654" in r.stderr
 
 
+def test_bytes_after_an_avro_record_keep_the_value_undecoded(sr_run, run, topic, schema_registry):
+    t = topic()
+    sid = register(schema_registry, f"{t}-value", CLICK)
+    good = frame(sid, b"\x04/a\x02\x00")  # {"page": "/a", "rating": 1, "ref": null}
+    lines = [json.dumps({"value": base64.b64encode(v).decode(), "value_encoding": "base64"}) for v in (good, good + b"\xff")]
+    assert run("produce", t, "--format", "envelope", input="\n".join(lines).encode() + b"\n").returncode == 0
+    r = sr_run("consume", t, "-e")
+    assert r.returncode == 0, r.stderr
+    assert f"{t} [0] at offset 1: value kept undecoded (base64): schema id {sid}: 1 byte after the Avro record".encode() \
+        in r.stderr
+    first, second = envelopes(r.stdout)
+    assert first["value"] == {"page": "/a", "rating": 1, "ref": None}
+    assert second["value_encoding"] == "base64" and base64.b64decode(second["value"]) == good + b"\xff"
+    r = sr_run("consume", t, "-e", "--decode", "strict")
+    assert r.returncode == 3
+    assert b"1 byte after the Avro record" in r.stderr
+
+
 def test_values_not_in_the_wire_format_are_kept_counted_and_said_once(sr_run, run, topic):
     t = topic()
     assert run("produce", t, input=b'{"a":1}\n{"a":2}\n{"a":3}\n').returncode == 0

@@ -102,6 +102,17 @@ TEST_CASE("bytes the schema cannot read are an error, not a crash") {
     CHECK_FALSE(c->decode("", out, message));
 }
 
+TEST_CASE("bytes after the record are an error: decoding would lose them") {
+    auto c = codec(click);
+    std::string bytes = encode(*c, R"({"page":"/p","rating":5,"ref":null,"price":1,"kind":"BUY","tags":{},"raw":"","next":null})");
+    std::string out, message;
+    auto r = c->decode(bytes + "\x01\x02", out, message);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Exit::data);
+    CHECK(r.error().message == "2 bytes after the Avro record");
+    CHECK(decode(*c, bytes) == R"({"page":"/p","rating":5,"ref":null,"price":1.00,"kind":"BUY","tags":{},"raw":"","next":null})");
+}
+
 TEST_CASE("a schema libavro cannot read is refused") {
     Schema s;
     s.id = 3;
