@@ -3,9 +3,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
+
+#include "file_text.hpp"
 
 namespace kpipe {
 
@@ -14,12 +16,11 @@ using json = nlohmann::json;
 Result<CheckpointState> load_checkpoint(const std::string& path, const std::string& replay) {
     CheckpointState st;
     st.replay = replay;
-    std::ifstream in(path);
-    if (!in) {
-        if (errno == ENOENT) return st;
-        return fail(Exit::usage, "checkpoint {}: {}", path, std::strerror(errno));
-    }
-    json doc = json::parse(in, nullptr, false);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) return st;
+    auto text = read_file_text(path);
+    if (!text) return fail(Exit::usage, "checkpoint {}", text.error().message);
+    json doc = json::parse(*text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object() || doc.value("kpipe_checkpoint", 0) != 1)
         return fail(Exit::usage, "checkpoint {}: not a kpipe checkpoint", path);
     std::string of = doc.value("replay", "");

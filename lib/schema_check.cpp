@@ -1,7 +1,5 @@
 #include "schema_check.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +10,8 @@
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
+
+#include "file_text.hpp"
 
 namespace kpipe {
 
@@ -49,10 +49,9 @@ SchemaCheck::SchemaCheck(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SchemaCheck::~SchemaCheck() = default;
 
 Result<std::unique_ptr<SchemaCheck>> SchemaCheck::load(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return fail(Exit::usage, "schema {}: cannot read it", path);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return parse(text, path);
+    auto text = read_file_text(path);
+    if (!text) return fail(Exit::usage, "schema {}", text.error().message);
+    return parse(*text, path);
 }
 
 Result<std::unique_ptr<SchemaCheck>> SchemaCheck::parse(const std::string& text, const std::string& path) {
@@ -97,3 +96,4 @@ Result<void> SchemaCheck::check(std::string_view json) {
 }
 
 }  // namespace kpipe
+

@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "cloud_profiles.hpp"
+#include "file_text.hpp"
 #include "secret_command.hpp"
 #include "tls_files.hpp"
 
@@ -370,8 +371,10 @@ std::optional<std::string> exposed_secret_warning(const std::string& file, const
 }
 
 Result<toml::table> parse_config(const std::string& file) {
+    auto text = read_file_text(file);
+    if (!text) return fail(Exit::usage, "config file {}", text.error().message);
     try {
-        return toml::parse_file(file);
+        return toml::parse(*text, file);
     } catch (const toml::parse_error& e) {
         return fail(Exit::usage, "{}:{}:{}: invalid config: {}", file, e.source().begin.line,
                     e.source().begin.column, e.description());

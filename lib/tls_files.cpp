@@ -1,7 +1,5 @@
 #include "tls_files.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <memory>
 
 #include <openssl/bio.h>
@@ -11,15 +9,16 @@
 #include <openssl/x509.h>
 
 #include "c_free.hpp"
+#include "file_text.hpp"
 
 namespace kpipe {
 
 namespace {
 
 Result<std::string> read_file(const std::string& path, const std::string& what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(Exit::usage, "{}: cannot read {}", what, path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    auto text = read_file_text(path);
+    if (!text && what != path) return fail(Exit::usage, "{}: {}", what, text.error().message);
+    return text;
 }
 
 std::string openssl_error() {

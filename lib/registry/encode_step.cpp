@@ -1,10 +1,9 @@
 #include "registry/encode_step.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "codec.hpp"
+#include "file_text.hpp"
 #include "registry/wire_format.hpp"
 
 namespace kpipe::registry {
@@ -75,10 +74,10 @@ Result<int32_t> resolve_schema(Client& client, const std::string& spec, const st
     }
     std::error_code ec;
     if (std::filesystem::is_regular_file(spec, ec)) {
-        std::ifstream in(spec);
-        if (!in) return fail(Exit::usage, "schema {}: cannot read it", spec);
+        auto text = read_file_text(spec);
+        if (!text) return fail(Exit::usage, "schema {}", text.error().message);
         Schema s;
-        s.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        s.text = std::move(*text);
         s.type = type.empty() ? type_of_file(spec) : type;
         std::string subject = fmt::format("{}-{}", topic, which);
         if (register_it) return client.register_schema(subject, s);

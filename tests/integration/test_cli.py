@@ -117,6 +117,26 @@ def test_bad_config_file_is_usage_error_naming_file_line_key(run, tmp_path):
     assert r.returncode == 2 and b"no config file" in r.stderr
 
 
+def test_a_directory_where_a_file_belongs_is_a_usage_error_naming_it(run, tmp_path, topic):
+    """A directory given as the config file, a CA file, a JSON Schema or a replay checkpoint is
+    refused on one line naming it (not a crash, not silently ignored)."""
+    d = tmp_path / "adir"
+    d.mkdir()
+    r = run("--config", d, "topics")
+    assert r.returncode == 2 and f"config file {d}: is a directory".encode() in r.stderr, r.stderr
+    cfg = write_config(tmp_path, f'[profiles.p]\nbrokers = "x:1"\nca_file = "{d}"\n')
+    r = run("--config", cfg, "--profile", "p", "topics")
+    assert r.returncode == 2 and f"{cfg}:3".encode() in r.stderr and b"ca_file" in r.stderr
+    assert b"is a directory" in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+    name = topic()
+    r = run("consume", name, "-e", "--schema", d)
+    assert r.returncode == 2 and f"schema {d}: is a directory".encode() in r.stderr, r.stderr
+    src = tmp_path / "events.jsonl"
+    src.write_text('{"value": {"a": 1}}\n')
+    r = run("replay", src, "--to", name, "--checkpoint", d)
+    assert r.returncode == 2 and f"checkpoint {d}: is a directory".encode() in r.stderr, r.stderr
+
+
 def sasl_profile(tmp_path, sasl_brokers: str):
     return write_config(
         tmp_path,
