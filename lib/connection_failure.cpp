@@ -46,16 +46,6 @@ Diagnosis certificate_failure(const Settings& s) {
     return d;
 }
 
-// A plaintext client that a TLS listener hangs up on sees only "brokers are down":
-// a TLS handshake of kpipe's own tells that case apart.
-std::optional<Diagnosis> plaintext_to_tls(const Settings& s) {
-    if (s.uses_tls()) return std::nullopt;
-    auto [host, port] = first_bootstrap(s);
-    if (!probe_tls(host, port, s, Millis{3000})) return std::nullopt;
-    return Diagnosis{"TLS", "kpipe spoke plaintext to a listener that expects TLS",
-                     "set security_protocol = SSL (or SASL_SSL with a user and password)"};
-}
-
 }  // namespace
 
 bool is_permanent_failure(std::string_view r) {
@@ -124,6 +114,16 @@ std::optional<Diagnosis> diagnose(std::string_view r, const Settings& s) {
         return Diagnosis{"DNS", "the broker's host name does not resolve", "check the brokers' host names"};
     if (has(r, "brokers are down")) return plaintext_to_tls(s);
     return std::nullopt;
+}
+
+// A plaintext client that a TLS listener hangs up on sees only "brokers are down":
+// a TLS handshake of kpipe's own tells that case apart.
+std::optional<Diagnosis> plaintext_to_tls(const Settings& s) {
+    if (s.uses_tls()) return std::nullopt;
+    auto [host, port] = first_bootstrap(s);
+    if (!probe_tls(host, port, s, Millis{3000})) return std::nullopt;
+    return Diagnosis{"TLS", "kpipe spoke plaintext to a listener that expects TLS",
+                     "set security_protocol = SSL (or SASL_SSL with a user and password)"};
 }
 
 std::string explained(std::string_view reason, const Diagnosis& d) {

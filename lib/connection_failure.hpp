@@ -29,6 +29,11 @@ bool is_connection_failure(std::string_view reason);
 // the certificate does not hold.
 std::optional<Diagnosis> diagnose(std::string_view reason, const Settings& s);
 
+// When kpipe speaks plaintext (no TLS configured) and the first bootstrap broker's port
+// completes a TLS handshake: the diagnosis "kpipe spoke plaintext to a listener that
+// expects TLS". Makes that handshake (up to 3 s).
+std::optional<Diagnosis> plaintext_to_tls(const Settings& s);
+
 // One line: "CAUSE (fix: FIX) [REASON]".
 std::string explained(std::string_view reason, const Diagnosis& d);
 // The same for `reason` when it is diagnosed, else REASON.

@@ -54,6 +54,11 @@ std::string ClientState::not_kafka() const {
     return {};
 }
 
+bool ClientState::hung_up_on_every_request(int n) const {
+    return !brokers.empty() &&
+           std::all_of(brokers.begin(), brokers.end(), [n](const auto& b) { return !b.second.answered && b.second.hangups >= n; });
+}
+
 const TopicInfo* ClusterInfo::find(std::string_view topic) const {
     auto it = std::lower_bound(topics.begin(), topics.end(), topic,
                                [](const TopicInfo& t, std::string_view n) { return t.name < n; });
@@ -144,6 +149,7 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
 rd_kafka_resp_err_t on_broker_state(rd_kafka_t*, int32_t, const char*, const char* name, int port,
                                      const char* state, void* opaque) noexcept {
     auto* st = static_cast<ClientState*>(opaque);
+    if (port <= 0) return RD_KAFKA_RESP_ERR_NO_ERROR;  // librdkafka's internal broker
     try {
         using clock = std::chrono::steady_clock;
         std::lock_guard lock(st->mu);
@@ -257,6 +263,11 @@ Result<void> Client::usable() const {
     return {};
 }
 
+bool Client::hung_up_on_every_request(int n) const {
+    std::lock_guard lock(state_->mu);
+    return state_->hung_up_on_every_request(n);
+}
+
 Error Client::connect_error(std::string_view what) const {
     // The diagnosis of librdkafka's last error, else what the connections showed (not a
     // Kafka listener), else the error itself.
@@ -289,6 +300,7 @@ Result<ClusterInfo> Client::cluster() {
     auto deadline = clock::now() + settings_->timeout;
     const rd_kafka_metadata_t* md = nullptr;
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    bool tls_checked = false;
     for (;;) {
         auto left = std::chrono::duration_cast<Millis>(deadline - clock::now());
         if (left.count() <= 0) return std::unexpected(connect_error("reach the Kafka cluster"));
@@ -297,6 +309,14 @@ Result<ClusterInfo> Client::cluster() {
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (role_ != Role::consumer) rd_kafka_poll(rk_.get(), 0);  // serve error_cb
         if (auto u = usable(); !u) return std::unexpected(u.error());
+        // A TLS listener hangs up on every plaintext request: once that is certain, say so
+        // now rather than at the end of --timeout.
+        if (!tls_checked && hung_up_on_every_request(3)) {
+            tls_checked = true;
+            if (auto d = plaintext_to_tls(*settings_))
+                return fail(Exit::connect, "cannot reach the Kafka cluster at {}: {}", settings_->brokers(),
+                            explained(last_error(), *d));
+        }
         if (err != RD_KAFKA_RESP_ERR__TIMED_OUT && err != RD_KAFKA_RESP_ERR__TRANSPORT)
             return fail(Exit::runtime, "metadata request to {} failed: {}", settings_->brokers(), err_name(err));
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

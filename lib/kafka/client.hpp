@@ -83,6 +83,8 @@ struct ClientState {
     // Why no broker answered, when what happened says more than the last error: it is
     // not a Kafka listener. Empty otherwise. Needs `mu`.
     std::string not_kafka() const;
+    // True when no broker has answered and each hung up on `n` or more first requests.
+    bool hung_up_on_every_request(int n) const;
 };
 
 class Client {
@@ -113,6 +115,7 @@ public:
 private:
     friend struct Handle;
     Client() = default;
+    bool hung_up_on_every_request(int n) const;
     const Settings* settings_ = nullptr;
     Role role_ = Role::admin;
     std::unique_ptr<ClientState> state_;

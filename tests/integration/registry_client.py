@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import datetime
 import decimal
+import faulthandler
 import json
 import os
 import sys
@@ -125,7 +126,10 @@ def main(argv):
     from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.serialization import MessageField, SerializationContext
 
-    sr = SchemaRegistryClient({"url": os.environ["KPIPE_SCHEMA_REGISTRY"]})
+    # A stuck client says where it was stuck (all threads' stacks) instead of being
+    # killed silently by the test's timeout; the registry's requests time out on their own.
+    faulthandler.dump_traceback_later(90, exit=True)
+    sr = SchemaRegistryClient({"url": os.environ["KPIPE_SCHEMA_REGISTRY"], "timeout": 20})
     brokers = os.environ["KPIPE_BROKERS"]
     cmd, topic, kind = argv[1], argv[2], argv[3]
     message = None
@@ -160,6 +164,7 @@ def main(argv):
             if m is None:
                 sys.exit(f"registry_client: only {got} of {count} records within 30 s")
             if m.error():
+                print(f"registry_client: {m.error()}", file=sys.stderr)
                 continue
             v = de(m.value(), SerializationContext(topic, MessageField.VALUE))
             if kind == "protobuf":
