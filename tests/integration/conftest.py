@@ -50,6 +50,9 @@ import pytest
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "fault: kills or restarts brokers of a cluster of its own (run last)")
+    config.addinivalue_line(
+        "markers", "slow: mostly waits (timeouts, token lifetimes, kill -9 cycles); the sanitizer pass leaves it out"
+    )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -326,6 +326,7 @@ def issued(security, client: str) -> int:
         return json.load(f)["issued"].get(client, 0)
 
 
+@pytest.mark.slow
 def test_oauth_tokens_are_refreshed_during_a_long_run(kp, security, topic, read_topic):
     # short-lived's tokens last 6 s; a 15 s produce needs several, fetched by kpipe
     # through librdkafka's refresh callback while it runs.
@@ -343,6 +344,7 @@ def refused(security, client: str) -> int:
         return json.load(f)["refused"].get(client, 0)
 
 
+@pytest.mark.slow
 def test_a_failed_refresh_while_the_token_is_valid_is_not_fatal(kpipe_bin, security, topic, brokers, tmp_path):
     # flaky's tokens last 20 s and from 10 s on it refuses new ones for the same scope:
     # the refresh (at 80% of the lifetime) fails, and the tail must carry on meanwhile.

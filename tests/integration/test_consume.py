@@ -10,6 +10,7 @@ import subprocess
 import time
 import uuid
 
+import pytest
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from streams import Running, committed, envelopes, produce
 
@@ -515,6 +516,7 @@ def test_group_member_paused_past_its_session_rejoins_and_goes_on(kpipe_bin, bro
         k.kill()
 
 
+@pytest.mark.slow
 def test_crash_duplicates_are_bounded_by_the_commit_interval(kpipe_bin, brokers, topic, read_topic, tmp_path):
     # A grouped consumer following a topic that is being written is killed -9 at 20 random
     # points and restarted each time, its output appended to one file: every record

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 from streams import envelopes, produce
 
 
@@ -175,6 +176,7 @@ class SilentPort:
             c.close()
 
 
+@pytest.mark.slow
 def test_a_port_that_is_not_kafka_or_never_answers_exits_4_within_timeout(kpipe_bin, brokers):
     for http in (False, True):
         port = SilentPort(http=http)
