@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec.hpp"
+#include "registry/avro_references.hpp"
 #include "registry/avro_tree.hpp"
 #include "registry/schema_codec.hpp"
 #include "registry/decimal.hpp"
@@ -466,11 +467,13 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<Codec>> make_avro_codec(const Schema& s, const CodecOptions& o) {
-    auto tree = AvroTree::parse(s.text);
+Result<std::unique_ptr<Codec>> make_avro_codec(const Schema& s, Client* client, const CodecOptions& o) {
+    auto text = inline_avro_references(s, client);
+    if (!text) return std::unexpected(text.error());
+    auto tree = AvroTree::parse(*text);
     if (!tree) return fail(Exit::data, "schema id {}: {}", s.id, tree.error().message);
     avro_schema_t schema = nullptr;
-    if (avro_schema_from_json_length(s.text.data(), s.text.size(), &schema) != 0)
+    if (avro_schema_from_json_length(text->data(), text->size(), &schema) != 0)
         return fail(Exit::data, "schema id {}: not an Avro schema libavro can read: {}", s.id, libavro_error());
     return std::make_unique<AvroCodec>(schema, std::move(*tree), o);
 }

@@ -7,7 +7,7 @@
 
 namespace kpipe::registry {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 using Kind = AvroNode::Kind;
 
 bool AvroNode::has_field(std::string_view name) const {
@@ -55,6 +55,18 @@ bool AvroNode::accepts(const nlohmann::ordered_json& j, bool loose) const {
     return false;
 }
 
+std::string avro_full_name(const std::string& name, const std::string& ns) {
+    if (name.find('.') != std::string::npos || ns.empty()) return name;
+    return ns + "." + name;
+}
+
+std::string avro_own_namespace(const nlohmann::ordered_json& def, const std::string& ns) {
+    std::string own = def.contains("namespace") && def["namespace"].is_string() ? def["namespace"].get<std::string>() : ns;
+    std::string full = avro_full_name(def.value("name", std::string()), own);
+    if (auto dot = full.rfind('.'); dot != std::string::npos) return full.substr(0, dot);
+    return own;
+}
+
 struct AvroTreeBuilder {
     AvroTree& tree;
     std::map<std::string, AvroNode*> named;
@@ -74,13 +86,8 @@ struct AvroTreeBuilder {
         return p;
     }
 
-    static std::string full_name(const std::string& name, const std::string& ns) {
-        if (name.find('.') != std::string::npos || ns.empty()) return name;
-        return ns + "." + name;
-    }
-
     Result<const AvroNode*> reference(const std::string& name, const std::string& ns) {
-        if (auto it = named.find(full_name(name, ns)); it != named.end()) return it->second;
+        if (auto it = named.find(avro_full_name(name, ns)); it != named.end()) return it->second;
         if (auto it = named.find(name); it != named.end()) return it->second;
         return fail(Exit::data, "unknown Avro type '{}'", name);
     }
@@ -108,9 +115,8 @@ struct AvroTreeBuilder {
         if (type == "record" || type == "error" || type == "enum" || type == "fixed") {
             std::string name = j.value("name", std::string());
             if (name.empty()) return fail(Exit::data, "an Avro {} without a name", type);
-            std::string own_ns = j.contains("namespace") && j["namespace"].is_string() ? j["namespace"].get<std::string>() : ns;
-            std::string full = full_name(name, own_ns);
-            if (auto dot = full.rfind('.'); dot != std::string::npos) own_ns = full.substr(0, dot);
+            std::string own_ns = avro_own_namespace(j, ns);
+            std::string full = avro_full_name(name, own_ns);
             AvroNode* n = add(type == "enum" ? Kind::enum_ : type == "fixed" ? Kind::fixed : Kind::record, full);
             named[full] = n;
             if (type == "enum") {

@@ -31,6 +31,12 @@ struct AvroNode {
     bool accepts(const nlohmann::ordered_json& j, bool loose) const;
 };
 
+// The full name of Avro type `name` used or defined in namespace `ns` ("Click" in
+// "com.acme" is "com.acme.Click"; a dotted name is full already).
+std::string avro_full_name(const std::string& name, const std::string& ns);
+// The namespace a named type's definition `def` (record, enum, fixed) opens inside `ns`.
+std::string avro_own_namespace(const nlohmann::ordered_json& def, const std::string& ns);
+
 class AvroTree {
 public:
     // An error (Exit::data) names what is wrong in the schema.

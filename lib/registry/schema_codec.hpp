@@ -27,12 +27,13 @@ public:
     virtual Result<void> encode(std::string_view json, std::string& out, std::string_view message) = 0;
 };
 
-// A codec for `s`; `client` fetches referenced schemas (Protobuf imports). A schema
+// A codec for `s`; `client` fetches referenced schemas (Protobuf imports, Avro named
+// types of other subjects). A schema
 // that cannot be read is an Exit::data error.
 Result<std::unique_ptr<Codec>> make_codec(const Schema& s, Client* client, const CodecOptions& o);
 
 // Per codec type, in their own files.
-Result<std::unique_ptr<Codec>> make_avro_codec(const Schema& s, const CodecOptions& o);
+Result<std::unique_ptr<Codec>> make_avro_codec(const Schema& s, Client* client, const CodecOptions& o);
 Result<std::unique_ptr<Codec>> make_protobuf_codec(const Schema& s, Client* client);
 Result<std::unique_ptr<Codec>> make_json_codec(const Schema& s);
 

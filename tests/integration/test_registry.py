@@ -138,10 +138,12 @@ def registry_post(url: str, path: str, body: dict):
         return json.loads(r.read())
 
 
-def register(url: str, subject: str, schema, schema_type: str | None = None) -> int:
+def register(url: str, subject: str, schema, schema_type: str | None = None, references=None) -> int:
     body = {"schema": schema if isinstance(schema, str) else json.dumps(schema)}
     if schema_type:
         body["schemaType"] = schema_type
+    if references:
+        body["references"] = references
     return registry_post(url, f"/subjects/{subject}/versions", body)["id"]
 
 
@@ -240,6 +242,51 @@ def test_avro_consume_then_produce_envelope_reproduces_the_bytes(client, sr_run,
     produced = sr_run("produce", dst, "--format", "envelope", input=consumed.stdout)
     assert produced.returncode == 0, produced.stderr
     assert [r.value for r in read_topic(dst)] == [r.value for r in read_topic(src)]
+
+
+ADDRESS = {"type": "record", "name": "Address", "namespace": "kpipe.shared",
+           "fields": [{"name": "city", "type": "string"},
+                      {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["HOME", "WORK"]}}]}
+# Uses kpipe.shared.Address, defined under another subject, three times (the first use
+# must carry the definition) and its enum by name; Item is its own.
+SHIPMENT = {"type": "record", "name": "Shipment", "namespace": "kpipe.test",
+            "fields": [{"name": "to", "type": "kpipe.shared.Address"},
+                       {"name": "from", "type": ["null", "kpipe.shared.Address"], "default": None},
+                       {"name": "stops", "type": {"type": "array", "items": "kpipe.shared.Address"}},
+                       {"name": "prefer", "type": "kpipe.shared.Kind"},
+                       {"name": "item", "type": {"type": "record", "name": "Item",
+                                                 "fields": [{"name": "sku", "type": "string"}]}}]}
+SHIPMENTS = [
+    {"to": {"city": "Oslo", "kind": "HOME"}, "from": None, "stops": [], "prefer": "WORK", "item": {"sku": "a"}},
+    {"to": {"city": "Rome", "kind": "WORK"}, "from": {"city": "Bonn", "kind": "HOME"},
+     "stops": [{"city": "Lyon", "kind": "WORK"}, {"city": "Pisa", "kind": "HOME"}], "prefer": "HOME",
+     "item": {"sku": "b"}},
+]
+
+
+def test_avro_references_to_another_subject_both_ways(client, sr_run, topic, schema_registry, read_topic):
+    t, dst = topic(), topic()
+    register(schema_registry, f"{t}-address", ADDRESS)
+    version = registry_get(schema_registry, f"/subjects/{t}-address/versions/latest")["version"]
+    schema_id = register(schema_registry, f"{t}-value", SHIPMENT,
+                         references=[{"name": "kpipe.shared.Address", "subject": f"{t}-address", "version": version}])
+    lines = "".join(json.dumps(x) + "\n" for x in SHIPMENTS).encode()
+    r = sr_run("produce", t, "--value-schema", f"{t}-value", input=lines)
+    assert r.returncode == 0, r.stderr
+    # The independent client resolves the reference itself and reads kpipe's records.
+    assert [json.loads(line) for line in client("consume", t, "avro", 2).splitlines()] == SHIPMENTS
+    r = sr_run("consume", t, "-e")
+    assert r.returncode == 0, r.stderr
+    envs = envelopes(r.stdout)
+    assert [e["value"] for e in envs] == SHIPMENTS
+    assert envs[0]["value_schema"] == {"type": "avro", "subject": f"{t}-value", "id": schema_id}
+    produced = sr_run("produce", dst, "--format", "envelope", input=r.stdout)
+    assert produced.returncode == 0, produced.stderr
+    assert [x.value for x in read_topic(dst)] == [x.value for x in read_topic(t)]
+    # A line that does not fit the referenced type is bad input naming the field.
+    bad = dict(SHIPMENTS[0], to={"city": "Oslo", "kind": "SHED"})
+    r = sr_run("produce", t, "--value-schema", f"{t}-value", input=(json.dumps(bad) + "\n").encode())
+    assert r.returncode == 3 and b".to.kind" in r.stderr, r.stderr
 
 
 def test_replay_with_a_registry_filters_on_decoded_values_and_keeps_the_bytes(client, sr_run, run, topic, tmp_path,
