@@ -468,7 +468,12 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<Codec>> make_avro_codec(const Schema& s, Client* client, const CodecOptions& o) {
-    auto text = inline_avro_references(s, client);
+    SchemaLookup lookup;
+    if (client)
+        lookup = [client](const std::string& subject, const std::string& version) {
+            return client->version(subject, version);
+        };
+    auto text = inline_avro_references(s, lookup);
     if (!text) return std::unexpected(text.error());
     auto tree = AvroTree::parse(*text);
     if (!tree) return fail(Exit::data, "schema id {}: {}", s.id, tree.error().message);

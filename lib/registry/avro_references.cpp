@@ -23,7 +23,7 @@ bool primitive(const std::string& name) {
 
 class Inliner {
 public:
-    explicit Inliner(Client& client) : client_(client) {}
+    explicit Inliner(const SchemaLookup& lookup) : lookup_(lookup) {}
 
     // Fetches every reference of `s`, theirs first, keyed by the referenced type's name.
     Result<void> fetch(const Schema& s, const std::string& what, int depth) {
@@ -31,7 +31,7 @@ public:
         for (const auto& r : s.references) {
             if (defs_.contains(r.name)) continue;
             std::string version = r.version < 0 ? "latest" : std::to_string(r.version);
-            auto ref = client_.version(r.subject, version);
+            auto ref = lookup_(r.subject, version);
             if (!ref)
                 return fail(ref.error().code, "{}: its reference {} (subject {}, version {}): {}", what, r.name,
                             r.subject, version, ref.error().message);
@@ -93,20 +93,20 @@ public:
     }
 
 private:
-    Client& client_;
+    const SchemaLookup& lookup_;
     std::map<std::string, json> defs_;
     std::set<std::string> placed_;
 };
 
 }  // namespace
 
-Result<std::string> inline_avro_references(const Schema& s, Client* client) {
+Result<std::string> inline_avro_references(const Schema& s, const SchemaLookup& lookup) {
     if (s.references.empty()) return s.text;
     std::string what = fmt::format("schema id {}", s.id);
-    if (!client) return fail(Exit::data, "{} references other subjects, and no registry is at hand", what);
+    if (!lookup) return fail(Exit::data, "{} references other subjects, and no registry is at hand", what);
     json root = json::parse(s.text, nullptr, false);
     if (root.is_discarded()) return fail(Exit::data, "{}: the Avro schema is not JSON", what);
-    Inliner in(*client);
+    Inliner in(lookup);
     if (auto f = in.fetch(s, what, 0); !f) return std::unexpected(f.error());
     if (auto p = in.place(root, "", 0); !p) return std::unexpected(p.error());
     return root.dump();

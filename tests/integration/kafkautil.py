@@ -367,7 +367,22 @@ class LocalCluster:
         new = NewTopic(name, num_partitions=partitions, replication_factor=rf, config=config or {})
         admin.create_topics([new], operation_timeout=timeout)[name].result(timeout=timeout)
         self.wait_in_sync(name, timeout=timeout)
+        self.wait_known_everywhere(name, partitions, timeout=timeout)
         return name
+
+    def wait_known_everywhere(self, topic: str, partitions: int, timeout: float = 30) -> None:
+        """Until each node's own metadata lists every partition of `topic` with a leader
+        (a node a moment behind the controller says the topic does not exist)."""
+
+        def known(node: int) -> bool:
+            # A client of its own, knowing only this node, asks it and no other.
+            one = AdminClient({"bootstrap.servers": self.address(node), **QUIET})
+            meta = one.list_topics(topic=topic, timeout=10).topics.get(topic)
+            return (meta is not None and meta.error is None and len(meta.partitions) == partitions
+                    and all(p.leader >= 0 for p in meta.partitions.values()))
+
+        for node in range(1, self.nodes + 1):
+            self.wait_until(f"node {node} knows {topic}", lambda: known(node), timeout)
 
     def partitions(self, topic: str):
         """PartitionMetadata per partition id (leader, replicas, isrs), fresh from the cluster."""
