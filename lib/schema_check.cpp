@@ -96,4 +96,3 @@ Result<void> SchemaCheck::check(std::string_view json) {
 }
 
 }  // namespace kpipe
-

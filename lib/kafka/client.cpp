@@ -55,8 +55,9 @@ std::string ClientState::not_kafka() const {
 }
 
 bool ClientState::hung_up_on_every_request(int n) const {
-    return !brokers.empty() &&
-           std::all_of(brokers.begin(), brokers.end(), [n](const auto& b) { return !b.second.answered && b.second.hangups >= n; });
+    return !brokers.empty() && std::all_of(brokers.begin(), brokers.end(), [n](const auto& b) {
+               return !b.second.answered && b.second.hangups >= n;
+           });
 }
 
 const TopicInfo* ClusterInfo::find(std::string_view topic) const {

@@ -15,12 +15,6 @@ using json = nlohmann::ordered_json;
 
 constexpr int max_depth = 64;
 
-bool primitive(const std::string& name) {
-    static const std::set<std::string, std::less<>> p{"null",   "boolean", "int",    "long",
-                                                      "float",  "double",  "bytes",  "string"};
-    return p.contains(name);
-}
-
 class Inliner {
 public:
     explicit Inliner(const SchemaLookup& lookup) : lookup_(lookup) {}
@@ -53,7 +47,7 @@ public:
         if (depth > max_depth) return fail(Exit::data, "the Avro schema is nested too deep");
         if (node.is_string()) {
             const std::string name = node.get<std::string>();
-            if (primitive(name)) return {};
+            if (is_primitive_avro_type(name)) return {};
             for (const std::string& full : {avro_full_name(name, ns), name}) {
                 auto it = defs_.find(full);
                 if (it == defs_.end() || placed_.contains(full)) continue;
@@ -88,7 +82,7 @@ public:
         }
         if (type == "array" && node.contains("items")) return place(node["items"], ns, depth + 1);
         if (type == "map" && node.contains("values")) return place(node["values"], ns, depth + 1);
-        if (type == "enum" || type == "fixed" || primitive(type)) return {};
+        if (type == "enum" || type == "fixed" || is_primitive_avro_type(type)) return {};
         return place(t, ns, depth + 1);  // {"type": "com.acme.Address"}
     }
 

@@ -55,13 +55,27 @@ bool AvroNode::accepts(const nlohmann::ordered_json& j, bool loose) const {
     return false;
 }
 
+namespace {
+
+const std::map<std::string, Kind, std::less<>>& primitives() {
+    static const std::map<std::string, Kind, std::less<>> p = {
+        {"null", Kind::null},    {"boolean", Kind::boolean}, {"int", Kind::int_},    {"long", Kind::long_},
+        {"float", Kind::float_}, {"double", Kind::double_},  {"bytes", Kind::bytes}, {"string", Kind::string}};
+    return p;
+}
+
+}  // namespace
+
+bool is_primitive_avro_type(std::string_view name) { return primitives().contains(name); }
+
 std::string avro_full_name(const std::string& name, const std::string& ns) {
     if (name.find('.') != std::string::npos || ns.empty()) return name;
     return ns + "." + name;
 }
 
 std::string avro_own_namespace(const nlohmann::ordered_json& def, const std::string& ns) {
-    std::string own = def.contains("namespace") && def["namespace"].is_string() ? def["namespace"].get<std::string>() : ns;
+    std::string own =
+        def.contains("namespace") && def["namespace"].is_string() ? def["namespace"].get<std::string>() : ns;
     std::string full = avro_full_name(def.value("name", std::string()), own);
     if (auto dot = full.rfind('.'); dot != std::string::npos) return full.substr(0, dot);
     return own;
@@ -77,13 +91,6 @@ struct AvroTreeBuilder {
         n->kind = k;
         n->label = std::move(label);
         return n;
-    }
-
-    static const std::map<std::string, Kind, std::less<>>& primitives() {
-        static const std::map<std::string, Kind, std::less<>> p = {
-            {"null", Kind::null},     {"boolean", Kind::boolean}, {"int", Kind::int_},   {"long", Kind::long_},
-            {"float", Kind::float_},  {"double", Kind::double_},  {"bytes", Kind::bytes}, {"string", Kind::string}};
-        return p;
     }
 
     Result<const AvroNode*> reference(const std::string& name, const std::string& ns) {

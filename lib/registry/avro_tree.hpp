@@ -31,6 +31,8 @@ struct AvroNode {
     bool accepts(const nlohmann::ordered_json& j, bool loose) const;
 };
 
+// Whether `name` is one of Avro's primitive types ("int", "string", ...).
+bool is_primitive_avro_type(std::string_view name);
 // The full name of Avro type `name` used or defined in namespace `ns` ("Click" in
 // "com.acme" is "com.acme.Click"; a dotted name is full already).
 std::string avro_full_name(const std::string& name, const std::string& ns);
