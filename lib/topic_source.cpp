@@ -23,6 +23,10 @@ kafka::Properties prefetch_caps() {
 
 bool is_regex(const std::string& t) { return t.starts_with('^'); }
 
+void say(const std::vector<std::string>& lines) {
+    for (const auto& line : lines) fmt::print(stderr, "kpipe: {}\n", line);
+}
+
 std::string list_of(const std::vector<TopicPartition>& tps) {
     std::string out;
     for (const auto& tp : tps) out += fmt::format("{}{} [{}]", out.empty() ? "" : ", ", tp.topic, tp.partition);
@@ -392,7 +396,10 @@ Result<void> TopicSource::on_error() {
                         ev.message);
         case kafka::Fault::not_allowed: return fail(Exit::connect, "not allowed at {}: {}", s_.brokers(), ev.message);
         case kafka::Fault::unreachable:
-            if (ev.message.find("brokers are down") != std::string::npos) note_outage(true);
+            if (ev.message.find("brokers are down") != std::string::npos)
+                note_outage(true);
+            else
+                probe_due_ = true;
             break;
         default: break;
     }
@@ -402,7 +409,10 @@ Result<void> TopicSource::on_error() {
 
 void TopicSource::on_committed() {
     if (ev_.fault != kafka::Fault::none && ev_.fault != kafka::Fault::no_offset) {
-        if (s_.verbosity >= 1) fmt::print(stderr, "kpipe: offset commit failed for {}\n", list_of(ev_.partitions));
+        // Tried every --commit-interval while the coordinator is away: said a few times, then counted.
+        if (s_.verbosity >= 1)
+            say(commit_log_.admit(fmt::format("offset commit failed for {}: {}", list_of(ev_.partitions), ev_.message),
+                                  LogLimiter::Clock::now()));
         return;
     }
     for (size_t i = 0; i < ev_.partitions.size(); ++i)
@@ -478,6 +488,13 @@ Result<Pull> TopicSource::pull(Item& out, int wait_ms) {
 }
 
 Result<void> TopicSource::tick() {
+    // librdkafka's all-brokers-down error is not raised in every outage (a consumer group's
+    // coordinator connection counts too): after a lost connection, ask the cluster.
+    if (!down_ && probe_due_ && clock::now() >= next_reach_check_) {
+        probe_due_ = false;
+        next_reach_check_ = clock::now() + std::chrono::seconds(1);
+        if (!c_.reachable(Millis(500))) note_outage(true);
+    }
     if (down_ && clock::now() >= next_reach_check_) {
         next_reach_check_ = clock::now() + std::chrono::seconds(1);
         if (c_.reachable(Millis(200))) note_outage(false);
@@ -501,6 +518,7 @@ Result<void> TopicSource::finish() {
     keep(store());
     keep(c_.commit());
     keep(c_.close());
+    say(commit_log_.flush());
     return first;
 }
 

@@ -15,6 +15,7 @@
 #include "duration.hpp"
 #include "kafka/client.hpp"
 #include "kafka/consumer.hpp"
+#include "log_limiter.hpp"
 #include "offsets.hpp"
 #include "pipeline.hpp"
 
@@ -107,7 +108,9 @@ private:
     std::chrono::steady_clock::time_point next_position_check_{};
     std::chrono::steady_clock::time_point down_since_{};
     bool down_ = false;
+    bool probe_due_ = false;  // a connection was lost: is any broker still there?
     std::chrono::steady_clock::time_point next_reach_check_{};
+    LogLimiter commit_log_;
 };
 
 }  // namespace kpipe
