@@ -118,7 +118,9 @@ void register_consume(CLI::App& app, Commands& out) {
         "  (name=value,...)  %K key length  %S value length (-1 when null)  %% percent;\n"
         "  escapes \\n \\t \\r \\\\ \\0.\n"
         "Exit: 0 at the end (-e, --until, -n, --idle), on a broken pipe, and on Ctrl-C when reading without\n"
-        "  an end; 130 on Ctrl-C before -e/-n/--until were reached; 5 unknown topic; 4 broker unreachable.");
+        "  an end; 130 on Ctrl-C before -e/-n/--until were reached; 5 unknown topic; 4 broker unreachable.\n"
+        "Outage: when every broker is gone, consume says so on stderr (on a terminal, or with -v) and when they\n"
+        "  are back; a run with an end (-e, --until) gives up after --timeout with exit 4; one without waits.");
     c->add_option("topic", o->topics,
                   "Topic names, or regexes starting with ^ (e.g. '^click.*'); default: the profile's topic (an Event "
                   "Hubs EntityPath)")

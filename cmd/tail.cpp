@@ -97,7 +97,9 @@ void register_tail(CLI::App& app, Commands& out) {
     t->footer(
         "On a terminal each record is one line: local time, partition/offset, key and value (JSON coloured,\n"
         "cut to the terminal width unless --wrap). Piped, tail writes the same JSON envelope lines as consume.\n"
-        "Never joins a consumer group or commits offsets. Ctrl-C exits 0.");
+        "Never joins a consumer group or commits offsets. Ctrl-C exits 0.\n"
+        "When every broker is gone, tail says so on stderr (on a terminal, or with -v), waits for them and says\n"
+        "when they are back.");
     t->add_option("topic", o->topics,
                   "Topic names, or regexes starting with ^; default: the profile's topic (an Event Hubs EntityPath)")
         ->type_name("TOPIC");
