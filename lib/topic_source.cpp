@@ -489,11 +489,12 @@ Result<Pull> TopicSource::pull(Item& out, int wait_ms) {
 
 Result<void> TopicSource::tick() {
     // librdkafka's all-brokers-down error is not raised in every outage (a consumer group's
-    // coordinator connection counts too): after a lost connection, ask the cluster.
+    // coordinator connection counts too): after a lost connection, ask the cluster (a far
+    // cloud cluster may need a second for a new TLS and SASL handshake).
     if (!down_ && probe_due_ && clock::now() >= next_reach_check_) {
         probe_due_ = false;
         next_reach_check_ = clock::now() + std::chrono::seconds(1);
-        if (!c_.reachable(Millis(500))) note_outage(true);
+        if (!c_.reachable(Millis(2000))) note_outage(true);
     }
     if (down_ && clock::now() >= next_reach_check_) {
         next_reach_check_ = clock::now() + std::chrono::seconds(1);
