@@ -190,7 +190,8 @@ void add_encode_options(CLI::App& app, RegistryFlags& f, bool with_url) {
     if (with_url) add_registry_url(app, f);
     app.add_option("--value-schema", f.value_schema,
                    "Encode each value in the wire format with this schema: a subject (its latest version), a schema id, "
-                   "or a schema file registered under TOPIC-value (see --register). An event that does not fit is bad "
+                   "or a schema file registered under TOPIC-value (see --register; a .proto file's imports, found in "
+                   "its directory or one above it, under their import paths). An event that does not fit is bad "
                    "input: 'events.jsonl:12: .rating: expected int, got string'")
         ->type_name("SUBJECT|ID|FILE")
         ->group(g);

@@ -201,17 +201,18 @@ Result<int32_t> Client::register_schema(const std::string& subject, const Schema
     return j["id"].get<int32_t>();
 }
 
-Result<int32_t> Client::lookup(const std::string& subject, const Schema& s) {
+Result<Registered> Client::lookup(const std::string& subject, const Schema& s) {
     std::string body = schema_body(s);
     auto r = request(fmt::format("/subjects/{}", escape_path(subject)), &body);
     if (!r) return std::unexpected(r.error());
     if (r->status == 404)
         return fail(Exit::not_found, "the schema is not registered under subject '{}' ({})", subject, reason(r->body));
     auto j = nlohmann::json::parse(r->body, nullptr, false);
-    if (r->status != 200 || !j.is_object() || !j.contains("id") || !j["id"].is_number_integer())
+    auto number = [&](const char* field) { return j.is_object() && j.contains(field) && j[field].is_number_integer(); };
+    if (r->status != 200 || !number("id") || !number("version"))
         return fail(Exit::runtime, "schema registry {}: HTTP {} looking up the schema under '{}': {}", config_.url,
                     r->status, subject, reason(r->body));
-    return j["id"].get<int32_t>();
+    return Registered{j["id"].get<int32_t>(), j["version"].get<int>()};
 }
 
 }  // namespace kpipe::registry

@@ -25,6 +25,12 @@ struct Reference {
     int version = -1;
 };
 
+// Where a schema stands under a subject.
+struct Registered {
+    int32_t id = -1;
+    int version = -1;
+};
+
 struct Schema {
     int32_t id = -1;
     std::string type;  // "avro", "protobuf" or "json"
@@ -50,8 +56,9 @@ public:
     Result<Schema> version(const std::string& subject, const std::string& version);  // "latest" or N
     // Registers `s` (text, type, references) under `subject`; the id the registry gives.
     Result<int32_t> register_schema(const std::string& subject, const Schema& s);
-    // The id `s` already has under `subject`; Exit::not_found when it is not registered.
-    Result<int32_t> lookup(const std::string& subject, const Schema& s);
+    // The id and version `s` already has under `subject`; Exit::not_found when it is not
+    // registered.
+    Result<Registered> lookup(const std::string& subject, const Schema& s);
 
 private:
     struct Response {

@@ -4,6 +4,7 @@
 
 #include "codec.hpp"
 #include "file_text.hpp"
+#include "registry/proto_files.hpp"
 #include "registry/wire_format.hpp"
 
 namespace kpipe::registry {
@@ -76,16 +77,18 @@ Result<int32_t> resolve_schema(Client& client, const std::string& spec, const st
     if (std::filesystem::is_regular_file(spec, ec)) {
         auto text = read_file_text(spec);
         if (!text) return fail(Exit::usage, "schema {}", text.error().message);
-        Schema s;
-        s.text = std::move(*text);
-        s.type = type.empty() ? type_of_file(spec) : type;
+        std::string t = type.empty() ? type_of_file(spec) : type;
+        auto s = t == "protobuf" ? proto_file_schema(client, spec, std::move(*text), register_it)
+                                 : Schema{-1, t, std::move(*text), {}};
+        if (!s) return std::unexpected(s.error());
         std::string subject = fmt::format("{}-{}", topic, which);
-        if (register_it) return client.register_schema(subject, s);
-        auto id = client.lookup(subject, s);
-        if (!id && id.error().code == Exit::not_found)
+        if (register_it) return client.register_schema(subject, *s);
+        auto found = client.lookup(subject, *s);
+        if (!found && found.error().code == Exit::not_found)
             return fail(Exit::not_found, "schema {} is not registered under subject '{}' (register it to use it)",
                         spec, subject);
-        return id;
+        if (!found) return std::unexpected(found.error());
+        return found->id;
     }
     auto s = client.version(spec, "latest");
     if (!s) return std::unexpected(s.error());

@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include "codec.hpp"
+#include "registry/proto_files.hpp"
 #include "registry/schema_codec.hpp"
 #include "registry/wire_format.hpp"
 
@@ -202,6 +203,15 @@ private:
 };
 
 }  // namespace
+
+Result<std::vector<std::string>> proto_imports(const std::string& text, const std::string& name) {
+    auto file = parse_proto(text, name);
+    if (!file) return std::unexpected(file.error());
+    std::vector<std::string> out;
+    for (const auto& dep : file->dependency())
+        if (!pb::DescriptorPool::generated_pool()->FindFileByName(dep)) out.push_back(dep);
+    return out;
+}
 
 Result<std::unique_ptr<Codec>> make_protobuf_codec(const Schema& s, Client* client) {
     pb::SetLogHandler(nullptr);  // libprotobuf's warnings (e.g. no syntax line) would go to stderr

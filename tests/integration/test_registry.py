@@ -570,6 +570,50 @@ def test_protobuf_schema_file_registered_by_kpipe(client, sr_run, topic, tmp_pat
     assert json.loads(r.stdout) == {"n": "5", "note": "hi"}
 
 
+def test_protobuf_schema_file_with_imports_registers_them_as_references(client, sr_run, topic, order_descriptors,
+                                                                      schema_registry):
+    """A .proto file that imports another: the imported file (found in a directory above
+    it, as protoc -I would) is registered under its import name and referenced."""
+    t = topic()
+    order = order_descriptors.parent / "kpipe" / "order.proto"
+    r = sr_run("produce", t, "--value-schema", order, "--register", input=(json.dumps(ORDER) + "\n").encode())
+    assert r.returncode == 0, r.stderr
+    latest = registry_get(schema_registry, f"/subjects/{t}-value/versions/latest")
+    [ref] = latest["references"]
+    assert ref["name"] == ref["subject"] == "kpipe/common.proto"
+    common = registry_get(schema_registry, f"/subjects/kpipe%2Fcommon.proto/versions/{ref['version']}")
+    assert "message Money" in common["schema"]
+    [got] = [json.loads(line) for line in
+             client("consume", t, "protobuf", 1, "--schema", order_descriptors).splitlines()]
+    assert got == ORDER
+    # Looked up, not registered, the second time: the same schema id.
+    again = sr_run("produce", t, "--value-schema", order, input=(json.dumps(ORDER) + "\n").encode())
+    assert again.returncode == 0, again.stderr
+    values = sr_run("consume", t, "-e", "-o", "value")
+    assert [json.loads(line) for line in values.stdout.decode().splitlines()] == [ORDER, ORDER]
+
+
+def test_protobuf_schema_file_whose_import_is_missing_or_unregistered(sr_run, topic, tmp_path):
+    t = topic()
+    (tmp_path / "lost.proto").write_text('syntax = "proto3";\nimport "nowhere/gone.proto";\nmessage A { int32 n = 1; }\n')
+    r = sr_run("produce", t, "--value-schema", tmp_path / "lost.proto", input=b'{"n": 1}\n')
+    assert r.returncode == 2, r.stderr
+    assert f"{tmp_path / 'lost.proto'} imports nowhere/gone.proto: no such file".encode() in r.stderr
+    # The imported file exists, but nobody registered it (and --register is not given).
+    name = f"{t}/unregistered.proto"
+    (tmp_path / t).mkdir()
+    (tmp_path / name).write_text('syntax = "proto3";\nmessage B { int32 m = 1; }\n')
+    (tmp_path / "uses.proto").write_text(f'syntax = "proto3";\nimport "{name}";\nmessage C {{ B b = 1; }}\n')
+    r = sr_run("produce", t, "--value-schema", tmp_path / "uses.proto", input=b'{"b": {"m": 1}}\n')
+    assert r.returncode == 5, r.stderr
+    assert f"imports {name}, which is not registered under subject '{name}'".encode() in r.stderr
+    broken = tmp_path / "broken.proto"
+    broken.write_text('syntax = "proto3";\nmessage {\n')
+    r = sr_run("produce", t, "--value-schema", broken, input=b'{}\n')
+    assert r.returncode == 2, r.stderr
+    assert f"schema {broken}: not a .proto file libprotobuf can read: line 2".encode() in r.stderr
+
+
 def test_credentials_from_the_profile_and_wrong_ones(run, topic, tmp_path, auth_registry):
     t = topic()
     cfg = tmp_path / "config.toml"
