@@ -141,6 +141,24 @@ def partitions_of(admin: AdminClient, topic: str, timeout: float = 10) -> list[i
     return sorted(meta.partitions)
 
 
+# Answers of a partition that is still settling (just created, or its leader just moved).
+_SETTLING = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART}
+
+
+def high_watermark(consumer: Consumer, topic: str, partition: int, timeout: float) -> int:
+    """The end of one partition, asked again while the partition settles (a topic a moment
+    old can answer "not leader for partition")."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            left = max(1.0, deadline - time.monotonic())
+            return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=left, cached=False)[1]
+        except KafkaException as e:
+            if e.args[0].code() not in _SETTLING or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def read_all(
     brokers: str,
     topic: str,
@@ -169,7 +187,7 @@ def read_all(
         pending = set(meta.partitions)
         # The end of each partition now: an end-of-partition event before it (a fetch that
         # raced the last writes) does not end the read.
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1] for p in pending}
+        ends = {p: high_watermark(consumer, topic, p, timeout) for p in pending}
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
         records: list[Record] = []
         deadline = time.monotonic() + timeout
@@ -207,10 +225,7 @@ def end_offsets(brokers: str, topic: str, timeout: float = 10) -> dict[int, int]
         meta = consumer.list_topics(topic=topic, timeout=timeout).topics[topic]
         if meta.error is not None:
             raise KafkaException(meta.error)
-        return {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout, cached=False)[1]
-            for p in sorted(meta.partitions)
-        }
+        return {p: high_watermark(consumer, topic, p, timeout) for p in sorted(meta.partitions)}
     finally:
         consumer.close()
 
