@@ -39,6 +39,8 @@ Result<void> check(rd_kafka_resp_err_t err, std::string_view what) {
 void committed_event(rd_kafka_event_t* ev, Polled& out) {
     out.kind = Polled::Kind::committed;
     out.fault = fault_of(rd_kafka_event_error(ev));
+    const char* why = out.fault == Fault::none ? nullptr : rd_kafka_event_error_string(ev);
+    out.message = why ? why : "";
     out.partitions.clear();
     out.offsets.clear();
     if (const auto* list = rd_kafka_event_topic_partition_list(ev)) {

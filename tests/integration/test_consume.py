@@ -496,7 +496,7 @@ def test_group_member_paused_past_its_session_rejoins_and_goes_on(kpipe_bin, bro
     name = topic(partitions=2)
     produce(brokers, name, [dict(partition=i % 2, value=f"a{i}".encode()) for i in range(20)])
     group = f"kpipe-test-lost-{uuid.uuid4().hex[:8]}"
-    k = Running(kpipe_bin, brokers, "consume", name, "-g", group, "--output", "value",
+    k = Running(kpipe_bin, brokers, "consume", name, "-g", group, "--output", "value", "-v",
                 "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500")
     try:
         k.wait_lines(20)
@@ -511,6 +511,9 @@ def test_group_member_paused_past_its_session_rejoins_and_goes_on(kpipe_bin, bro
         wait_committed(brokers, group, name, {0: 15, 1: 15})
         k.proc.send_signal(signal.SIGTERM)
         assert k.proc.wait(timeout=30) == 0, k.err_lines
+        # A failed commit (-v) names its own reason, not the last message of another kind.
+        failed_commits = [l for l in k.err_lines if "offset commit failed" in l]
+        assert not any("end of partition" in l for l in failed_commits), failed_commits
     finally:
         k.proc.send_signal(signal.SIGCONT)
         k.kill()
