@@ -215,4 +215,11 @@ Result<Registered> Client::lookup(const std::string& subject, const Schema& s) {
     return Registered{j["id"].get<int32_t>(), j["version"].get<int>()};
 }
 
+Result<Registered> find_registered(Client& client, const std::string& subject, const Schema& s, std::string_view what) {
+    auto found = client.lookup(subject, s);
+    if (!found && found.error().code == Exit::not_found)
+        return fail(Exit::not_found, "{} is not registered under subject '{}' (register it to use it)", what, subject);
+    return found;
+}
+
 }  // namespace kpipe::registry

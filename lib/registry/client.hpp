@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "duration.hpp"
@@ -74,6 +75,10 @@ private:
     std::map<int32_t, std::vector<std::string>> subjects_;
     std::map<std::string, Schema> versions_;
 };
+
+// What `s` is under `subject`; one not registered is Exit::not_found saying "WHAT is not
+// registered under subject 'SUBJECT' (register it to use it)".
+Result<Registered> find_registered(Client& client, const std::string& subject, const Schema& s, std::string_view what);
 
 // "AVRO" / absent, "PROTOBUF", "JSON" as the registry names them, and back.
 std::string type_from_registry(const std::string& name);

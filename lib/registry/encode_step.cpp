@@ -83,10 +83,7 @@ Result<int32_t> resolve_schema(Client& client, const std::string& spec, const st
         if (!s) return std::unexpected(s.error());
         std::string subject = fmt::format("{}-{}", topic, which);
         if (register_it) return client.register_schema(subject, *s);
-        auto found = client.lookup(subject, *s);
-        if (!found && found.error().code == Exit::not_found)
-            return fail(Exit::not_found, "schema {} is not registered under subject '{}' (register it to use it)",
-                        spec, subject);
+        auto found = find_registered(client, subject, *s, fmt::format("schema {}", spec));
         if (!found) return std::unexpected(found.error());
         return found->id;
     }

@@ -38,10 +38,7 @@ Result<Schema> with_references(Client& client, const fs::path& path, std::string
         if (register_it) {
             if (auto r = client.register_schema(name, *imported); !r) return std::unexpected(r.error());
         }
-        auto found = client.lookup(name, *imported);
-        if (!found && found.error().code == Exit::not_found)
-            return fail(Exit::not_found, "{} imports {}, which is not registered under subject '{}' (register it to use it)",
-                        path.string(), name, name);
+        auto found = find_registered(client, name, *imported, fmt::format("{} imports {}, which", path.string(), name));
         if (!found) return std::unexpected(found.error());
         s.references.push_back({name, name, found->version});
     }
